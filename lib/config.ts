@@ -1,0 +1,191 @@
+/**
+ * The one place every environment variable of order-flow is declared: its type, default and
+ * meaning. `.env.example` lists the same variables; `loadConfig` checks them at start-up and
+ * stops the program with a message naming the variable and what was expected.
+ */
+import { existsSync, readFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { Ajv } from 'ajv'
+import type formatsPlugin from 'ajv-formats'
+import dotenv from 'dotenv'
+
+/** Root folder of the project checkout. */
+export const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
+
+type Setting =
+  | { type: 'string'; default?: string; description: string; pattern?: string; format?: string; enum?: string[] }
+  | { type: 'integer'; default: number; description: string; minimum: number; maximum: number }
+  | { type: 'boolean'; default: boolean; description: string }
+
+/** Every variable: name → declaration. Keep `.env.example` in step with this table. */
+export const settings = {
+  DATA_DIR: {
+    type: 'string',
+    default: 'data',
+    description: 'Folder (relative to the project root, or absolute) for the engine distribution, its state and logs.',
+  },
+  DATABASE_URL: {
+    type: 'string',
+    default: 'postgres://postgres@127.0.0.1:5432/order_flow',
+    pattern: '^postgres(ql)?://',
+    description: 'PostgreSQL connection URL of the order data; the database is created when missing.',
+  },
+  JAVA_HOME: {
+    type: 'string',
+    description: 'A Java 21+ for the engine; when unset, the newest JDK under /usr/lib/jvm is used.',
+  },
+  ENGINE_HEAP_MB: {
+    type: 'integer',
+    default: 1024,
+    minimum: 256,
+    maximum: 16384,
+    description: 'Maximum heap of the Camunda engine JVM, in MiB.',
+  },
+  SEARCH_HEAP_MB: {
+    type: 'integer',
+    default: 512,
+    minimum: 256,
+    maximum: 16384,
+    description: 'Maximum heap of the engine search store (OpenSearch) JVM, in MiB.',
+  },
+  ENGINE_CLOCK_CONTROLLED: {
+    type: 'boolean',
+    default: false,
+    description: 'Let tests pin and advance the engine clock through the REST API (never in production).',
+  },
+  CAMUNDA_GRPC_ADDRESS: {
+    type: 'string',
+    default: '127.0.0.1:26500',
+    pattern: '^[^\\s:/]+:[0-9]{1,5}$',
+    description: 'host:port of the engine gRPC gateway (job streaming, deployments, messages).',
+  },
+  CAMUNDA_REST_ADDRESS: {
+    type: 'string',
+    default: 'http://127.0.0.1:8080',
+    format: 'uri',
+    description: 'Base URL of the engine REST API and web apps (Operate, Tasklist).',
+  },
+  CAMUNDA_USERNAME: {
+    type: 'string',
+    default: 'demo',
+    description: 'Basic-auth user for the engine REST API.',
+  },
+  CAMUNDA_PASSWORD: {
+    type: 'string',
+    default: 'demo',
+    description: 'Basic-auth password for the engine REST API.',
+  },
+  WORKER_MAX_JOBS_ACTIVE: {
+    type: 'integer',
+    default: 16,
+    minimum: 1,
+    maximum: 1024,
+    description: 'Jobs one worker handles at once; more are handed back to the engine with a short back-off.',
+  },
+  WORKER_JOB_TIMEOUT_MS: {
+    type: 'integer',
+    default: 60000,
+    minimum: 1000,
+    maximum: 86400000,
+    description: 'Job lock time; must exceed the slowest handler, or the engine hands the job out again.',
+  },
+  WORKER_POLL_INTERVAL_MS: {
+    type: 'integer',
+    default: 5000,
+    minimum: 500,
+    maximum: 600000,
+    description: 'Safety-net poll beside the job stream, for jobs re-queued while the stream was down.',
+  },
+  LOG_LEVEL: {
+    type: 'string',
+    default: 'info',
+    enum: ['debug', 'info', 'warn', 'error'],
+    description: 'Least severe log level written.',
+  },
+} as const satisfies Record<string, Setting>
+
+type Settings = typeof settings
+type ValueOf<S> = S extends { type: 'integer' } ? number : S extends { type: 'boolean' } ? boolean : string
+/** The checked configuration: every variable, typed; optional ones without default may be undefined. */
+export type Config = {
+  readonly [K in keyof Settings]: Settings[K] extends { default: unknown }
+    ? ValueOf<Settings[K]>
+    : ValueOf<Settings[K]> | undefined
+}
+
+/** Thrown for configuration that does not match `settings`; its message names every bad variable. */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`)
+    this.name = 'ConfigError'
+  }
+}
+
+const ajv = new Ajv({ allErrors: true, coerceTypes: true, useDefaults: true, strict: true })
+// ajv-formats is CommonJS; require gives its function directly, which ESM import does not.
+const addFormats = createRequire(import.meta.url)('ajv-formats') as typeof formatsPlugin.default
+addFormats(ajv)
+const validate = ajv.compile({
+  type: 'object',
+  properties: Object.fromEntries(
+    Object.entries(settings).map(([name, { description: _description, ...schema }]) => [name, schema]),
+  ),
+})
+
+function expected(setting: Setting): string {
+  if (setting.type === 'integer') return `an integer from ${setting.minimum} to ${setting.maximum}`
+  if (setting.type === 'boolean') return 'true or false'
+  if (setting.enum) return `one of ${setting.enum.join(', ')}`
+  if (setting.format === 'uri') return 'an absolute URL such as http://127.0.0.1:8080'
+  if (setting.pattern) return `a value matching ${setting.pattern}`
+  return 'a string'
+}
+
+/**
+ * Reads the environment (after `.env` in the project root, which never overrides a variable
+ * already set), checks it against `settings` and returns the typed configuration.
+ * @throws ConfigError naming each variable that is wrong and what it expects.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, envFile = path.join(projectRoot, '.env')): Config {
+  const fromFile = existsSync(envFile) ? dotenv.parse(readFileSync(envFile, 'utf8')) : {}
+  const raw: Record<string, unknown> = {}
+  for (const name of Object.keys(settings)) {
+    const value = env[name] ?? fromFile[name]
+    if (value !== undefined && value !== '') raw[name] = value
+  }
+  if (!validate(raw)) {
+    const problems: string[] = (validate.errors ?? []).map((error) => {
+      const name = error.instancePath.slice(1) as keyof Settings
+      const setting: Setting | undefined = settings[name]
+      const got = JSON.stringify(String(env[name] ?? fromFile[name]))
+      return setting ? `${name}: expected ${expected(setting)}, got ${got}` : `${name}: ${error.message}`
+    })
+    throw new ConfigError([...new Set(problems)])
+  }
+  return Object.freeze(raw) as Config
+}
+
+/** Absolute path of the data folder. */
+export function dataDir(config: Config): string {
+  return path.resolve(projectRoot, config.DATA_DIR)
+}
+
+/**
+ * Runs `main` with the loaded configuration; bad configuration prints its message and exits 2,
+ * so every entry point reports it the same way.
+ */
+export async function withConfig(main: (config: Config) => Promise<void>): Promise<void> {
+  let config: Config
+  try {
+    config = loadConfig()
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(error.message)
+      process.exit(2)
+    }
+    throw error
+  }
+  await main(config)
+}

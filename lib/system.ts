@@ -1,0 +1,31 @@
+/** Wiring shared by `npm start`, `npm run workers` and the tests: database, repositories, workers. */
+import type { Knex } from 'knex'
+import type { Camunda8 } from '@camunda8/sdk'
+import type { Config } from './config.ts'
+import { createDb, ensureDatabase, migrateLatest } from './db.ts'
+import { createOrderEventRepository } from './repositories/order-events.ts'
+import { createOrderRepository } from './repositories/orders.ts'
+import type { WorkerDeps } from './worker.ts'
+import { loadWorkerModules, startWorkers, type RunningWorkers } from './worker-runtime.ts'
+
+/** Creates the database when missing, migrates it, and returns the connection. */
+export async function openDatabase(config: Config): Promise<Knex> {
+  await ensureDatabase(config.DATABASE_URL)
+  const db = createDb(config.DATABASE_URL)
+  await migrateLatest(db)
+  return db
+}
+
+export function workerDeps(db: Knex): WorkerDeps {
+  return { db, orders: createOrderRepository(db), events: createOrderEventRepository(db) }
+}
+
+/** Starts every worker in `workers/` on the given engine client. */
+export async function runWorkers(config: Config, camunda: Camunda8, db: Knex): Promise<RunningWorkers> {
+  return startWorkers({
+    config,
+    zeebe: camunda.getZeebeGrpcApiClient(),
+    deps: workerDeps(db),
+    modules: await loadWorkerModules(),
+  })
+}

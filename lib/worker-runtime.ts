@@ -1,0 +1,162 @@
+/**
+ * Runs every module in `workers/` against the engine with gRPC job streaming: variables checked
+ * against the module's schema before any work, a bounded number of jobs in flight per worker,
+ * technical faults failed with exponential back-off (an incident at zero retries), and a
+ * graceful stop that takes no new jobs and finishes the ones in hand.
+ */
+import { readdir } from 'node:fs/promises'
+import os from 'node:os'
+import path from 'node:path'
+import { pathToFileURL } from 'node:url'
+import { Ajv, type ErrorObject } from 'ajv'
+import type { Camunda8 } from '@camunda8/sdk'
+import type { Config } from './config.ts'
+import { projectRoot } from './config.ts'
+import { log } from './log.ts'
+import type { JobContext, WorkerDeps, WorkerModule } from './worker.ts'
+
+type ZeebeClient = ReturnType<Camunda8['getZeebeGrpcApiClient']>
+type JSONDoc = NonNullable<Parameters<StreamedJob['complete']>[0]>
+type StreamedJob = Parameters<Parameters<ZeebeClient['streamJobs']>[0]['taskHandler']>[0]
+
+export const workersDir = path.join(projectRoot, 'workers')
+
+/** Imports every worker module and checks it keeps the contract (file name = job type). */
+export async function loadWorkerModules(dir = workersDir): Promise<WorkerModule[]> {
+  const files = (await readdir(dir)).filter((file) => file.endsWith('.ts')).sort()
+  const modules: WorkerModule[] = []
+  for (const file of files) {
+    const mod = (await import(pathToFileURL(path.join(dir, file)).href)) as Partial<WorkerModule>
+    const expectedType = path.basename(file, '.ts')
+    const missing = (['taskType', 'variablesSchema', 'errorCodes', 'createHandler'] as const).filter((k) => !(k in mod))
+    if (missing.length) throw new Error(`workers/${file} does not export ${missing.join(', ')}`)
+    if (mod.taskType !== expectedType) {
+      throw new Error(`workers/${file} exports taskType "${mod.taskType}"; the file name says "${expectedType}"`)
+    }
+    modules.push(mod as WorkerModule)
+  }
+  return modules
+}
+
+/** Readable text of ajv errors, naming each variable path. */
+export function describeSchemaErrors(errors: ErrorObject[] | null | undefined): string {
+  return (errors ?? [])
+    .map((error) => {
+      const at = error.instancePath ? error.instancePath.slice(1).replaceAll('/', '.') : 'variables'
+      const detail = error.keyword === 'required' ? `is missing ${error.params.missingProperty}` : error.message
+      return `${at} ${detail}`
+    })
+    .join('; ')
+}
+
+/** Back-off before the next try of a job that failed: 1 s, 2 s, 4 s ... up to a minute. */
+export function retryBackOffMs(attempt: number): number {
+  return Math.min(60000, 1000 * 2 ** Math.max(0, attempt))
+}
+
+export interface RunningWorkers {
+  /** Takes no new jobs, waits for the jobs in hand (at most `graceMs`), closes the streams. */
+  stop(graceMs?: number): Promise<void>
+  inFlight(): number
+}
+
+/** Starts one stream worker per module. */
+export async function startWorkers(options: {
+  config: Config
+  zeebe: ZeebeClient
+  deps: WorkerDeps
+  modules: WorkerModule[]
+}): Promise<RunningWorkers> {
+  const { config, zeebe, deps, modules } = options
+  const ajv = new Ajv({ allErrors: true, strict: false })
+  const inHand = new Set<Promise<void>>()
+  const counts = new Map<string, number>()
+  let stopping = false
+  const workerName = `order-flow-${os.hostname()}-${process.pid}`
+  const streams: { close(): void }[] = []
+
+  for (const mod of modules) {
+    const validate = ajv.compile(mod.variablesSchema)
+    const handler = mod.createHandler(deps)
+    const taskType = mod.taskType
+
+    const run = async (job: StreamedJob): Promise<void> => {
+      const attempt = Math.max(0, 3 - job.retries)
+      const variables = JSON.parse(JSON.stringify(job.variables))
+      if (!validate(variables)) {
+        const message = `${taskType}: invalid process variables: ${describeSchemaErrors(validate.errors)}. Correct the variables in Operate, then retry the incident.`
+        log('warn', taskType, message, { jobKey: job.key })
+        await job.fail({ errorMessage: message, retries: 0 })
+        return
+      }
+      const context: JobContext<unknown> = {
+        key: job.key,
+        type: job.type,
+        processInstanceKey: job.processInstanceKey,
+        bpmnProcessId: job.bpmnProcessId,
+        elementId: job.elementId,
+        elementInstanceKey: job.elementInstanceKey,
+        retries: job.retries,
+        customHeaders: { ...(job.customHeaders as Record<string, string>) },
+        variables,
+      }
+      let outcome
+      try {
+        outcome = await handler(context)
+      } catch (error) {
+        const retries = Math.max(0, job.retries - 1)
+        const reason = error instanceof Error ? error.message : String(error)
+        const advice = retries === 0 ? ' No retries left: fix the cause, then retry the incident in Operate.' : ''
+        log('warn', taskType, `job failed: ${reason}`, { jobKey: job.key, retries })
+        await job.fail({ errorMessage: `${taskType} failed: ${reason}.${advice}`, retries, retryBackOff: retryBackOffMs(attempt) })
+        return
+      }
+      if (outcome.kind === 'complete') await job.complete(outcome.variables as JSONDoc)
+      else {
+        await job.error({ errorCode: outcome.code, errorMessage: outcome.message, variables: (outcome.variables ?? {}) as JSONDoc })
+      }
+      log('debug', taskType, `job ${outcome.kind}`, { jobKey: job.key })
+    }
+
+    const taskHandler = (job: StreamedJob) => {
+      const busy = (counts.get(taskType) ?? 0) >= config.WORKER_MAX_JOBS_ACTIVE
+      if (stopping || busy) {
+        // Hand the job back untouched (same retries) so another worker, or this one later, takes it.
+        return job.fail({ errorMessage: stopping ? 'worker stopping' : 'worker busy', retries: job.retries, retryBackOff: 1000 })
+      }
+      counts.set(taskType, (counts.get(taskType) ?? 0) + 1)
+      const work = run(job)
+        .catch((error) => log('error', taskType, `could not report the job outcome: ${error}`, { jobKey: job.key }))
+        .finally(() => {
+          counts.set(taskType, (counts.get(taskType) ?? 1) - 1)
+          inHand.delete(work)
+        })
+      inHand.add(work)
+      return work as unknown as ReturnType<StreamedJob['complete']>
+    }
+
+    streams.push(
+      await zeebe.streamJobs({
+        type: taskType,
+        worker: workerName,
+        tenantIds: [],
+        timeout: config.WORKER_JOB_TIMEOUT_MS,
+        fetchVariables: Object.keys(mod.variablesSchema.properties),
+        pollInterval: config.WORKER_POLL_INTERVAL_MS,
+        pollMaxJobsToActivate: config.WORKER_MAX_JOBS_ACTIVE,
+        taskHandler,
+      }),
+    )
+    log('info', taskType, 'worker started')
+  }
+
+  return {
+    inFlight: () => inHand.size,
+    async stop(graceMs = config.WORKER_JOB_TIMEOUT_MS) {
+      stopping = true
+      for (const stream of streams) stream.close()
+      const deadline = new Promise((resolve) => setTimeout(resolve, graceMs).unref())
+      await Promise.race([Promise.allSettled([...inHand]), deadline])
+    },
+  }
+}

@@ -1,0 +1,57 @@
+/**
+ * npm test — unit and integration tests. Starts (or reuses) the engine, creates a database of
+ * its own on the local PostgreSQL, migrates it, deploys every resource, runs every
+ * test/**\/*.test.ts with uvu, drops the database, and ends with `N passed, N failed`.
+ */
+import { spawn } from 'node:child_process'
+import { createCamunda } from '../lib/camunda.ts'
+import { loadConfig, projectRoot } from '../lib/config.ts'
+import { dropDatabase, ensureDatabase, createDb, migrateLatest } from '../lib/db.ts'
+import { deployAll } from '../lib/deploy.ts'
+import { engineStatus, startEngine, stopEngine } from '../lib/engine.ts'
+
+const base = loadConfig()
+const testDatabase = `order_flow_test_${Date.now()}`
+const databaseUrl = Object.assign(new URL(base.DATABASE_URL), { pathname: `/${testDatabase}` }).toString()
+const testEnv = { ...process.env, DATABASE_URL: databaseUrl, ENGINE_CLOCK_CONTROLLED: 'true', LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' }
+const config = loadConfig(testEnv)
+
+const say = (line: string) => process.stdout.write(`[test] ${line}\n`)
+const engineWasRunning = (await engineStatus(config)).camunda.topology
+if (engineWasRunning) say('reusing the running engine')
+else await startEngine(config)
+
+await ensureDatabase(databaseUrl)
+const db = createDb(databaseUrl)
+await migrateLatest(db)
+await db.destroy()
+const camunda = createCamunda(config)
+await deployAll(camunda)
+await camunda.getZeebeGrpcApiClient().close()
+say(`database ${testDatabase} migrated, resources deployed`)
+
+const output: string[] = []
+const code = await new Promise<number>((resolve) => {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'node_modules/uvu/bin.js', 'test', '\\.test\\.ts$'], {
+    cwd: projectRoot,
+    env: testEnv,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  })
+  child.stdout.on('data', (chunk: Buffer) => {
+    process.stdout.write(chunk)
+    output.push(chunk.toString())
+  })
+  child.on('close', (status) => resolve(status ?? 1))
+})
+
+await dropDatabase(databaseUrl)
+if (!engineWasRunning && !process.env.KEEP_ENGINE) await stopEngine(config)
+
+const text = output.join('').replace(/\x1b\[[0-9;]*m/g, '')
+const count = (label: string) => Number(new RegExp(`${label}:\\s+(\\d+)`).exec(text)?.[1] ?? 0)
+const total = count('Total')
+const passed = count('Passed')
+const skipped = count('Skipped')
+const failed = total - passed - skipped + (code !== 0 && total === passed + skipped ? 1 : 0)
+console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`)
+process.exit(failed > 0 || code !== 0 ? 1 : 0)

@@ -1,0 +1,80 @@
+/** Shared by the integration tests: configuration, engine clients, and waiting with a reason. */
+import { setTimeout as sleep } from 'node:timers/promises'
+import { createCamunda, createEngineRest } from '../lib/camunda.ts'
+import { loadConfig } from '../lib/config.ts'
+import { createDb } from '../lib/db.ts'
+import { enginePaths, logTail, topologyHealthy } from '../lib/engine.ts'
+
+export const config = loadConfig()
+export const rest = createEngineRest(config)
+
+export function openClients() {
+  return { camunda: createCamunda(config), db: createDb(config.DATABASE_URL) }
+}
+
+/** A fresh order number, so tests never see each other's orders. */
+export function uniqueOrderNumber(prefix = 'CO'): string {
+  return `${prefix}-2026-${String(Date.now()).slice(-7)}${Math.floor(Math.random() * 90 + 10)}`
+}
+
+/**
+ * Polls `probe` until it returns a value other than undefined/false. On time-out it says what it
+ * waited for; when the engine died meanwhile, it says so with the tail of the engine log.
+ */
+export async function eventually<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 60000): Promise<T> {
+  const deadline = Date.now() + timeoutMs
+  let lastError: unknown
+  while (Date.now() < deadline) {
+    try {
+      const value = await probe()
+      if (value !== undefined && value !== false) return value
+    } catch (error) {
+      lastError = error
+    }
+    await sleep(250)
+  }
+  if (!(await topologyHealthy(config))) {
+    throw new Error(`the engine is down while waiting for ${what}. Last lines of its log:\n${await logTail(enginePaths(config).camundaLog, 40)}`)
+  }
+  throw new Error(`timed out after ${timeoutMs / 1000} s waiting for ${what}${lastError ? ` (last error: ${(lastError as Error).message})` : ''}`)
+}
+
+interface Page<T> {
+  items: T[]
+}
+
+export interface FlowNodeInstance {
+  flowNodeId: string
+  state: string
+  type: string
+}
+
+export interface UserTask {
+  key: number
+  state: string
+  elementId: string
+  /** Camunda 8.6 names it candidateGroup (8.8 renames it candidateGroups). */
+  candidateGroup?: string[]
+  formKey?: number
+}
+
+/** Engine searches (Camunda 8.6: /v2 where it answers, Operate's /v1 for process instances). */
+export const search = {
+  processInstanceState: async (key: string) =>
+    (await rest.post<Page<{ key: number; state: string }>>('/v1/process-instances/search', { filter: { key: Number(key) } })).items[0]
+      ?.state,
+  flowNodes: async (processInstanceKey: string) =>
+    (
+      await rest.post<Page<FlowNodeInstance>>('/v2/flownode-instances/search', {
+        filter: { processInstanceKey: Number(processInstanceKey) },
+        sort: [{ field: 'startDate', order: 'ASC' }],
+        page: { limit: 100 },
+      })
+    ).items,
+  userTasks: async (processInstanceKey: string, elementId: string, state = 'CREATED') =>
+    (
+      await rest.post<Page<UserTask>>('/v2/user-tasks/search', {
+        filter: { processInstanceKey: Number(processInstanceKey), elementId, state },
+      })
+    ).items,
+}

@@ -1,0 +1,47 @@
+import { spawnSync } from 'node:child_process'
+import { test } from 'uvu'
+import * as assert from 'uvu/assert'
+import { ConfigError, loadConfig, projectRoot } from '../../lib/config.ts'
+
+const noFile = '/nonexistent/.env'
+
+test('defaults fill every variable that has one', () => {
+  const config = loadConfig({}, noFile)
+  assert.is(config.WORKER_MAX_JOBS_ACTIVE, 16)
+  assert.is(config.ENGINE_CLOCK_CONTROLLED, false)
+  assert.is(config.CAMUNDA_REST_ADDRESS, 'http://127.0.0.1:8080')
+  assert.is(config.JAVA_HOME, undefined)
+})
+
+test('values from the environment are coerced to their declared types', () => {
+  const config = loadConfig({ WORKER_MAX_JOBS_ACTIVE: '4', ENGINE_CLOCK_CONTROLLED: 'true' }, noFile)
+  assert.is(config.WORKER_MAX_JOBS_ACTIVE, 4)
+  assert.is(config.ENGINE_CLOCK_CONTROLLED, true)
+})
+
+test('each bad variable is named with what was expected', () => {
+  try {
+    loadConfig({ WORKER_MAX_JOBS_ACTIVE: '0', DATABASE_URL: 'mysql://x/y', ENGINE_CLOCK_CONTROLLED: 'maybe' }, noFile)
+    assert.unreachable('loadConfig accepted bad values')
+  } catch (error) {
+    assert.instance(error, ConfigError)
+    const problems = (error as ConfigError).problems
+    assert.equal(problems.length, 3)
+    assert.ok(problems.some((p) => p.startsWith('WORKER_MAX_JOBS_ACTIVE: expected an integer from 1 to 1024, got "0"')))
+    assert.ok(problems.some((p) => p.startsWith('DATABASE_URL: expected a value matching')))
+    assert.ok(problems.some((p) => p.startsWith('ENGINE_CLOCK_CONTROLLED: expected true or false, got "maybe"')))
+  }
+})
+
+test('invalid configuration stops start-up with a message naming the variable', () => {
+  const run = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/engine.ts', 'status'], {
+    cwd: projectRoot,
+    env: { ...process.env, ENGINE_HEAP_MB: 'lots' },
+    encoding: 'utf8',
+  })
+  assert.is(run.status, 2)
+  assert.match(run.stderr, 'ENGINE_HEAP_MB: expected an integer from 256 to 16384, got "lots"')
+  assert.not.match(run.stdout, 'Camunda:')
+})
+
+test.run()
