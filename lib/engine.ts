@@ -396,7 +396,7 @@ function portFree(port: number): Promise<boolean> {
   })
 }
 
-async function requirePortsFree(list: number[]): Promise<void> {
+export async function requirePortsFree(list: number[]): Promise<void> {
   const taken: number[] = []
   for (const port of list) if (!(await portFree(port))) taken.push(port)
   if (taken.length) {

@@ -8,13 +8,17 @@ await withConfig(async (config) => {
   const db = await openDatabase(config)
   const camunda = createCamunda(config)
   const workers = await runWorkers(config, camunda, db)
+  let stopping = false
+  // A second Ctrl-C (tsx relays the terminal's one again) must not kill the graceful stop.
   const stop = async (signal: string) => {
+    if (stopping) return
+    stopping = true
     log('info', 'workers', `${signal}: taking no new jobs, finishing ${workers.inFlight()} in hand`)
     await workers.stop()
     await camunda.getZeebeGrpcApiClient().close()
     await db.destroy()
     process.exit(0)
   }
-  process.once('SIGINT', () => void stop('SIGINT'))
-  process.once('SIGTERM', () => void stop('SIGTERM'))
+  process.on('SIGINT', () => void stop('SIGINT'))
+  process.on('SIGTERM', () => void stop('SIGTERM'))
 })
