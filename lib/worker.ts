@@ -65,3 +65,15 @@ export function stepKey(job: JobContext<unknown>, orderNumber: string, clause: s
     clause,
   }
 }
+
+/**
+ * Handler factory of a worker whose behaviour is not built yet: every job fails, and after its
+ * retries raises an incident that says so. Such modules export `implemented = false`, and the
+ * model consistency test lists them.
+ */
+export function notImplemented(taskType: string) {
+  return (_deps: WorkerDeps): Handler<unknown, never> =>
+    async () => {
+      throw new Error(`${taskType} is not implemented yet (see the workers issue)`)
+    }
+}

@@ -1,4 +1,7 @@
-/** npm run deploy — deploys every process, decision and form in one deployment. */
+/**
+ * npm run deploy [-- file ...] — deploys every process, decision and form in one deployment, or
+ * only the files named (paths relative to the project root).
+ */
 import path from 'node:path'
 import { projectRoot, withConfig } from '../lib/config.ts'
 import { createCamunda } from '../lib/camunda.ts'
@@ -7,7 +10,9 @@ import { DeploymentError, deployAll, deployableFiles } from '../lib/deploy.ts'
 await withConfig(async (config) => {
   const camunda = createCamunda(config)
   try {
-    const files = await deployableFiles()
+    const named = process.argv.slice(2).map((file) => path.resolve(projectRoot, file))
+    const files = (await deployableFiles()).filter((f) => named.length === 0 || named.includes(f.file))
+    if (named.length && files.length !== named.length) throw new DeploymentError(named, 'not every file named is a deployable resource')
     const result = await deployAll(camunda, files)
     console.log(`deployed ${files.length} files as deployment ${result.key}:`)
     for (const file of files) console.log(`  ${path.relative(projectRoot, file.file)}`)
