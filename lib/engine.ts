@@ -6,7 +6,7 @@
  */
 import { spawn, spawnSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
-import { chown, mkdir, open, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises'
+import { chmod, chown, mkdir, open, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import net from 'node:net'
 import path from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
@@ -493,6 +493,12 @@ async function runAsUnprivileged(paths: ReturnType<typeof enginePaths>): Promise
     spawnSync('chown', ['-R', '65534:65534', dir])
   }
   await chown(paths.searchData, 65534, 65534)
+  // nobody must be able to reach its folders: a checkout below a private folder (mode 700)
+  // gets search permission for others on each ancestor that lacks it.
+  for (let dir = path.dirname(paths.root); dir !== path.dirname(dir); dir = path.dirname(dir)) {
+    const mode = (await stat(dir)).mode
+    if ((mode & 0o001) === 0) await chmod(dir, mode | 0o001)
+  }
   return ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups']
 }
 
