@@ -17,6 +17,7 @@ import type { JobContext, WorkerDeps, WorkerModule } from './worker.ts'
 
 type ZeebeClient = ReturnType<Camunda8['getZeebeGrpcApiClient']>
 type JSONDoc = NonNullable<Parameters<StreamedJob['complete']>[0]>
+type ActivatedJob = Awaited<ReturnType<ZeebeClient['activateJobs']>>[number]
 type StreamedJob = Parameters<Parameters<ZeebeClient['streamJobs']>[0]['taskHandler']>[0]
 
 export const workersDir = path.join(projectRoot, 'workers')
@@ -60,7 +61,7 @@ export interface RunningWorkers {
   inFlight(): number
 }
 
-/** Starts one stream worker per module. */
+/** Starts one stream worker per module, with a safety-net poll beside each stream. */
 export async function startWorkers(options: {
   config: Config
   zeebe: ZeebeClient
@@ -71,22 +72,29 @@ export async function startWorkers(options: {
   const ajv = new Ajv({ allErrors: true, strict: false })
   const inHand = new Set<Promise<void>>()
   const counts = new Map<string, number>()
+  const pollTimers = new Map<string, NodeJS.Timeout>()
   let stopping = false
   const workerName = `order-flow-${os.hostname()}-${process.pid}`
   const streams: { close(): void }[] = []
+
+  // Outcomes are reported by job key, so streamed and polled jobs are handled alike.
+  const fail = (job: ActivatedJob, errorMessage: string, retries: number, retryBackOff = 0) =>
+    zeebe.failJob({ jobKey: job.key, errorMessage, retries, retryBackOff })
 
   for (const mod of modules) {
     const validate = ajv.compile(mod.variablesSchema)
     const handler = mod.createHandler(deps)
     const taskType = mod.taskType
+    const fetchVariable = Object.keys(mod.variablesSchema.properties)
+    const active = () => counts.get(taskType) ?? 0
 
-    const run = async (job: StreamedJob): Promise<void> => {
+    const run = async (job: ActivatedJob): Promise<void> => {
       const attempt = Math.max(0, 3 - job.retries)
       const variables = JSON.parse(JSON.stringify(job.variables))
       if (!validate(variables)) {
         const message = `${taskType}: invalid process variables: ${describeSchemaErrors(validate.errors)}. Correct the variables in Operate, then retry the incident.`
         log('warn', taskType, message, { jobKey: job.key })
-        await job.fail({ errorMessage: message, retries: 0 })
+        await fail(job, message, 0)
         return
       }
       const context: JobContext<unknown> = {
@@ -108,31 +116,57 @@ export async function startWorkers(options: {
         const reason = error instanceof Error ? error.message : String(error)
         const advice = retries === 0 ? ' No retries left: fix the cause, then retry the incident in Operate.' : ''
         log('warn', taskType, `job failed: ${reason}`, { jobKey: job.key, retries })
-        await job.fail({ errorMessage: `${taskType} failed: ${reason}.${advice}`, retries, retryBackOff: retryBackOffMs(attempt) })
+        await fail(job, `${taskType} failed: ${reason}.${advice}`, retries, retryBackOffMs(attempt))
         return
       }
-      if (outcome.kind === 'complete') await job.complete(outcome.variables as JSONDoc)
-      else {
-        await job.error({ errorCode: outcome.code, errorMessage: outcome.message, variables: (outcome.variables ?? {}) as JSONDoc })
+      if (outcome.kind === 'complete') {
+        await zeebe.completeJob({ jobKey: job.key, variables: outcome.variables as JSONDoc })
+      } else {
+        await zeebe.throwError({ jobKey: job.key, errorCode: outcome.code, errorMessage: outcome.message, variables: (outcome.variables ?? {}) as JSONDoc })
       }
       log('debug', taskType, `job ${outcome.kind}`, { jobKey: job.key })
     }
 
-    const taskHandler = (job: StreamedJob) => {
-      const busy = (counts.get(taskType) ?? 0) >= config.WORKER_MAX_JOBS_ACTIVE
-      if (stopping || busy) {
+    const accept = (job: ActivatedJob): void => {
+      if (stopping || active() >= config.WORKER_MAX_JOBS_ACTIVE) {
         // Hand the job back untouched (same retries) so another worker, or this one later, takes it.
-        return job.fail({ errorMessage: stopping ? 'worker stopping' : 'worker busy', retries: job.retries, retryBackOff: 1000 })
+        void fail(job, stopping ? 'worker stopping' : 'worker busy', job.retries, 1000).catch(() => undefined)
+        return
       }
-      counts.set(taskType, (counts.get(taskType) ?? 0) + 1)
+      counts.set(taskType, active() + 1)
       const work = run(job)
         .catch((error) => log('error', taskType, `could not report the job outcome: ${error}`, { jobKey: job.key }))
         .finally(() => {
-          counts.set(taskType, (counts.get(taskType) ?? 1) - 1)
+          counts.set(taskType, active() - 1)
           inHand.delete(work)
         })
       inHand.add(work)
-      return work as unknown as ReturnType<StreamedJob['complete']>
+    }
+
+    const poll = async () => {
+      const free = config.WORKER_MAX_JOBS_ACTIVE - active()
+      if (free <= 0) return
+      const jobs = await zeebe.activateJobs({
+        type: taskType,
+        worker: workerName,
+        timeout: config.WORKER_JOB_TIMEOUT_MS,
+        maxJobsToActivate: free,
+        fetchVariable,
+        requestTimeout: -1,
+      })
+      for (const job of jobs) accept(job)
+    }
+    const schedulePoll = () => {
+      pollTimers.set(
+        taskType,
+        setTimeout(() => {
+          poll()
+            .catch((error) => log('debug', taskType, `poll failed: ${error}`))
+            .finally(() => {
+              if (!stopping) schedulePoll()
+            })
+        }, config.WORKER_POLL_INTERVAL_MS),
+      )
     }
 
     streams.push(
@@ -141,12 +175,17 @@ export async function startWorkers(options: {
         worker: workerName,
         tenantIds: [],
         timeout: config.WORKER_JOB_TIMEOUT_MS,
-        fetchVariables: Object.keys(mod.variablesSchema.properties),
-        pollInterval: config.WORKER_POLL_INTERVAL_MS,
+        fetchVariables: fetchVariable,
+        // The SDK's own recurring poll cannot be stopped reliably; ours (schedulePoll) can.
+        pollInterval: 0,
         pollMaxJobsToActivate: config.WORKER_MAX_JOBS_ACTIVE,
-        taskHandler,
+        taskHandler: (job) => {
+          accept(job)
+          return 'JOB_ACTION_ACKNOWLEDGEMENT' as unknown as ReturnType<StreamedJob['complete']>
+        },
       }),
     )
+    schedulePoll()
     log('info', taskType, 'worker started')
   }
 
@@ -154,6 +193,7 @@ export async function startWorkers(options: {
     inFlight: () => inHand.size,
     async stop(graceMs = config.WORKER_JOB_TIMEOUT_MS) {
       stopping = true
+      for (const timer of pollTimers.values()) clearTimeout(timer)
       for (const stream of streams) stream.close()
       const deadline = new Promise((resolve) => setTimeout(resolve, graceMs).unref())
       await Promise.race([Promise.allSettled([...inHand]), deadline])

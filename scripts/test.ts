@@ -37,11 +37,22 @@ const code = await new Promise<number>((resolve) => {
     env: testEnv,
     stdio: ['ignore', 'pipe', 'inherit'],
   })
+  let lingering: NodeJS.Timeout | undefined
   child.stdout.on('data', (chunk: Buffer) => {
     process.stdout.write(chunk)
     output.push(chunk.toString())
+    // After the summary, a test run that does not exit has left a handle open: report, do not hang.
+    if (!lingering && /Duration:/.test(chunk.toString())) {
+      lingering = setTimeout(() => {
+        say('the test process did not exit 60 s after its summary (a test left a handle open); stopping it')
+        child.kill('SIGKILL')
+      }, 60000)
+    }
   })
-  child.on('close', (status) => resolve(status ?? 1))
+  child.on('close', (status, signal) => {
+    clearTimeout(lingering)
+    resolve(signal ? 1 : (status ?? 1))
+  })
 })
 
 await dropDatabase(databaseUrl)
