@@ -1,0 +1,80 @@
+/**
+ * bpmnlint on every diagram, as `npm run lint` does: the project's `.bpmnlintrc` (recommended
+ * rules + Camunda 8.6 compatibility) with no errors and no warnings, and the Camunda 8.9 rules
+ * with no errors, so the diagrams stay ready for the next engine upgrade.
+ */
+import { readFile } from 'node:fs/promises'
+import { createRequire } from 'node:module'
+import path from 'node:path'
+import { test } from 'uvu'
+import * as assert from 'uvu/assert'
+import { projectRoot } from '../../lib/config.ts'
+import { loadModel } from '../../lib/model.ts'
+
+interface LintReport {
+  id?: string
+  message: string
+  category: 'error' | 'warn' | 'info' | 'rule-error'
+}
+
+interface LinterInstance {
+  lint(root: unknown, config?: LintConfig): Promise<Record<string, LintReport[]>>
+}
+
+interface LintConfig {
+  extends?: string | string[]
+  rules?: Record<string, unknown>
+}
+
+// bpmnlint is CommonJS without types for its entry point; resolve it (and its rules) from the project.
+const projectRequire = createRequire(path.join(projectRoot, 'package.json'))
+const { Linter } = projectRequire('bpmnlint') as { Linter: new (options: { config: LintConfig; resolver: unknown }) => LinterInstance }
+const NodeResolver = projectRequire('bpmnlint/lib/resolver/node-resolver') as new (options: { require: NodeJS.Require }) => unknown
+const { BpmnModdle } = projectRequire('bpmn-moddle') as {
+  BpmnModdle: new (packages: Record<string, unknown>) => {
+    fromXML(xml: string): Promise<{ rootElement: unknown; warnings: { message: string; element?: { id?: string } }[] }>
+  }
+}
+
+const rc = JSON.parse(await readFile(path.join(projectRoot, '.bpmnlintrc'), 'utf8')) as LintConfig & {
+  moddleExtensions?: Record<string, string>
+}
+const moddle = new BpmnModdle(
+  Object.fromEntries(Object.entries(rc.moddleExtensions ?? {}).map(([prefix, file]) => [prefix, projectRequire(file)])),
+)
+const resolver = new NodeResolver({ require: projectRequire })
+const { bpmnFiles } = await loadModel()
+
+/** Problems of every diagram under `config`, one line each: file, element, rule, category, message. */
+async function lintAll(config: LintConfig, categories: LintReport['category'][]): Promise<string[]> {
+  const problems: string[] = []
+  for (const file of bpmnFiles) {
+    const { rootElement, warnings } = await moddle.fromXML(await readFile(path.join(projectRoot, file), 'utf8'))
+    for (const warning of warnings) {
+      problems.push(`${file} ${warning.element?.id ?? '-'} import: ${warning.message.split('\n')[0]}`)
+    }
+    const results = await new Linter({ config, resolver }).lint(rootElement)
+    for (const [rule, reports] of Object.entries(results)) {
+      for (const report of reports) {
+        if (categories.includes(report.category)) problems.push(`${file} ${report.id ?? '-'} ${rule} (${report.category}): ${report.message}`)
+      }
+    }
+  }
+  return problems
+}
+
+test('there are diagrams to lint', () => {
+  assert.ok(bpmnFiles.length > 0)
+})
+
+test('.bpmnlintrc: no errors and no warnings', async () => {
+  const problems = await lintAll({ extends: rc.extends, rules: rc.rules }, ['error', 'warn', 'rule-error'])
+  assert.ok(problems.length === 0, `bpmnlint (.bpmnlintrc) reports:\n  - ${problems.join('\n  - ')}`)
+})
+
+test('Camunda 8.9 compatibility: no errors', async () => {
+  const problems = await lintAll({ extends: ['plugin:camunda-compat/camunda-cloud-8-9'] }, ['error', 'rule-error'])
+  assert.ok(problems.length === 0, `bpmnlint (camunda-cloud-8-9) reports:\n  - ${problems.join('\n  - ')}`)
+})
+
+test.run()
