@@ -268,96 +268,55 @@ async function installSearchModules(home: string, root: string, say: Say, javaHo
 
 // ---------------------------------------------------------------- configuration
 
+/**
+ * The engine configuration. Written as JSON, which Spring reads as YAML: the web apps share one
+ * block, and comments live here rather than in the generated file.
+ */
 function camundaYaml(config: Config, paths: ReturnType<typeof enginePaths>): string {
   const search = `http://127.0.0.1:${ports.search}`
-  return `# Written by order-flow (lib/engine.ts) at every start; edit the configuration, not this file.
-server:
-  address: 127.0.0.1
-  port: ${ports.rest}
-management:
-  server:
-    address: 127.0.0.1
-    port: ${ports.management}
-zeebe:
-  clock:
-    controlled: ${config.ENGINE_CLOCK_CONTROLLED}
-  broker:
-    gateway:
-      enable: true
-      network:
-        host: 127.0.0.1
-        port: ${ports.grpc}
-    network:
-      host: 127.0.0.1
-      commandApi:
-        port: ${ports.commandApi}
-      internalApi:
-        port: ${ports.internalApi}
-    data:
-      directory: ${paths.zeebeData}
-      snapshotPeriod: 5m
-      disk:
-        freeSpace:
-          processing: 1GB
-          replication: 512MB
-    cluster:
-      clusterSize: 1
-      replicationFactor: 1
-      partitionsCount: 2
-    threads:
-      cpuThreadCount: 2
-      ioThreadCount: 2
-    exporters:
-      opensearch:
-        className: io.camunda.zeebe.exporter.opensearch.OpensearchExporter
-        args:
-          url: ${search}
-          bulk:
-            delay: 1
-            size: 1
-          index:
-            prefix: zeebe-record
-camunda:
-  rest:
-    query:
-      enabled: true
-  database:
-    type: opensearch
-    url: ${search}
-  operate:
-    database: opensearch
-    # The archiver needs OpenSearch's index-management plugin, which Maven Central does not carry.
-    archiverEnabled: false
-    # The session cookie is only served to 127.0.0.1; the REST clients do not send CSRF tokens.
-    csrfPreventionEnabled: false
-    importer:
-      readerBackoff: 500
-      schedulerBackoff: 500
-    opensearch:
-      url: ${search}
-    zeebeOpensearch:
-      url: ${search}
-      prefix: zeebe-record
-    zeebe:
-      gatewayAddress: 127.0.0.1:${ports.grpc}
-  tasklist:
-    database: opensearch
-    # The archiver needs OpenSearch's index-management plugin, which Maven Central does not carry.
-    archiverEnabled: false
-    # The session cookie is only served to 127.0.0.1; the REST clients do not send CSRF tokens.
-    csrfPreventionEnabled: false
-    importer:
-      readerBackoff: 500
-      schedulerBackoff: 500
-    opensearch:
-      url: ${search}
-    zeebeOpensearch:
-      url: ${search}
-      prefix: zeebe-record
-    zeebe:
-      gatewayAddress: 127.0.0.1:${ports.grpc}
-      restAddress: http://127.0.0.1:${ports.rest}
-`
+  const webapp = {
+    database: 'opensearch',
+    // The archiver needs OpenSearch's index-management plugin, which Maven Central does not carry.
+    archiverEnabled: false,
+    // The session cookie is only served to 127.0.0.1; the REST clients send no CSRF token.
+    csrfPreventionEnabled: false,
+    importer: { readerBackoff: 500, schedulerBackoff: 500 },
+    opensearch: { url: search },
+    zeebeOpensearch: { url: search, prefix: 'zeebe-record' },
+    zeebe: { gatewayAddress: `127.0.0.1:${ports.grpc}` },
+  }
+  const settings = {
+    server: { address: '127.0.0.1', port: ports.rest },
+    management: { server: { address: '127.0.0.1', port: ports.management } },
+    zeebe: {
+      clock: { controlled: config.ENGINE_CLOCK_CONTROLLED },
+      broker: {
+        gateway: { enable: true, network: { host: '127.0.0.1', port: ports.grpc } },
+        network: { host: '127.0.0.1', commandApi: { port: ports.commandApi }, internalApi: { port: ports.internalApi } },
+        data: {
+          directory: paths.zeebeData,
+          snapshotPeriod: '5m',
+          disk: { freeSpace: { processing: '1GB', replication: '512MB' } },
+        },
+        // Two partitions, so that message correlation crosses partitions as in production.
+        cluster: { clusterSize: 1, replicationFactor: 1, partitionsCount: 2 },
+        threads: { cpuThreadCount: 2, ioThreadCount: 2 },
+        exporters: {
+          opensearch: {
+            className: 'io.camunda.zeebe.exporter.opensearch.OpensearchExporter',
+            args: { url: search, bulk: { delay: 1, size: 1 }, index: { prefix: 'zeebe-record' } },
+          },
+        },
+      },
+    },
+    camunda: {
+      rest: { query: { enabled: true } },
+      database: { type: 'opensearch', url: search },
+      operate: webapp,
+      tasklist: { ...webapp, zeebe: { ...webapp.zeebe, restAddress: `http://127.0.0.1:${ports.rest}` } },
+    },
+  }
+  return `${JSON.stringify(settings, null, 2)}\n`
 }
 
 function opensearchYaml(paths: ReturnType<typeof enginePaths>): string {

@@ -1,9 +1,12 @@
 /** Shared by the integration tests: configuration, engine clients, and waiting with a reason. */
 import { setTimeout as sleep } from 'node:timers/promises'
+import type { Test } from 'uvu'
 import { createCamunda, createEngineRest } from '../lib/camunda.ts'
 import { loadConfig } from '../lib/config.ts'
 import { createDb } from '../lib/db.ts'
 import { enginePaths, logTail, topologyHealthy } from '../lib/engine.ts'
+import { runWorkers } from '../lib/system.ts'
+import type { RunningWorkers } from '../lib/worker-runtime.ts'
 
 export const config = loadConfig()
 export const rest = createEngineRest(config)
@@ -77,4 +80,36 @@ export const search = {
         filter: { processInstanceKey: Number(processInstanceKey), elementId, state },
       })
     ).items,
+}
+
+/**
+ * A suite that drives real instances: engine and database clients, every worker running
+ * in-process for the suite, `start` for new instances, and the clean-up of whatever the suite
+ * started (cancelled if still running) and opened.
+ */
+export function withWorkers(suite: Test) {
+  const { camunda, db } = openClients()
+  const zeebe = camunda.getZeebeGrpcApiClient()
+  const started: string[] = []
+  let workers: RunningWorkers | undefined
+  suite.before(async () => {
+    workers = await runWorkers(config, camunda, db)
+  })
+  suite.after(async () => {
+    for (const key of started) await zeebe.cancelProcessInstance(key).catch(() => undefined)
+    await workers?.stop(5000)
+    await zeebe.close()
+    await db.destroy()
+  })
+  return {
+    camunda,
+    zeebe,
+    db,
+    /** Starts an instance (variables without undefined fields) and returns its key. */
+    async start(bpmnProcessId: string, variables: Record<string, unknown>): Promise<string> {
+      const instance = await zeebe.createProcessInstance({ bpmnProcessId, variables: JSON.parse(JSON.stringify(variables)) })
+      started.push(instance.processInstanceKey)
+      return instance.processInstanceKey
+    },
+  }
 }

@@ -1,24 +1,8 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { runWorkers } from '../../lib/system.ts'
-import type { RunningWorkers } from '../../lib/worker-runtime.ts'
-import { config, eventually, openClients, rest, search, uniqueOrderNumber } from '../helpers.ts'
+import { eventually, rest, search, uniqueOrderNumber, withWorkers } from '../helpers.ts'
 
-const { camunda, db } = openClients()
-const zeebe = camunda.getZeebeGrpcApiClient()
-let workers: RunningWorkers
-const started: string[] = []
-
-test.before(async () => {
-  workers = await runWorkers(config, camunda, db)
-})
-
-test.after(async () => {
-  for (const key of started) await zeebe.cancelProcessInstance(key).catch(() => undefined)
-  await workers.stop(5000)
-  await zeebe.close()
-  await db.destroy()
-})
+const { zeebe, db, start } = withWorkers(test)
 
 interface Incident {
   key: number
@@ -30,11 +14,7 @@ interface Incident {
 
 test('invalid process variables become an incident naming the variable, which can be fixed and retried', async () => {
   const orderNumber = uniqueOrderNumber()
-  const { processInstanceKey } = await zeebe.createProcessInstance({
-    bpmnProcessId: 'contract-order',
-    variables: { order: { orderNumber: 20261124 } },
-  })
-  started.push(processInstanceKey)
+  const processInstanceKey = await start('contract-order', { order: { orderNumber: 20261124 } })
 
   const incident = await eventually('an incident on VALIDATE_ORDER', async () => {
     const page = await rest.post<{ items: Incident[] }>('/v2/incidents/search', {

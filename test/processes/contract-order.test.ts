@@ -2,27 +2,11 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { createOrderEventRepository } from '../../lib/repositories/order-events.ts'
 import { createOrderRepository } from '../../lib/repositories/orders.ts'
-import { runWorkers } from '../../lib/system.ts'
-import type { RunningWorkers } from '../../lib/worker-runtime.ts'
-import { config, eventually, openClients, rest, search, uniqueOrderNumber, type FlowNodeInstance } from '../helpers.ts'
+import { eventually, rest, search, uniqueOrderNumber, withWorkers, type FlowNodeInstance } from '../helpers.ts'
 
-const { camunda, db } = openClients()
-const zeebe = camunda.getZeebeGrpcApiClient()
+const { db, start: startInstance } = withWorkers(test)
 const events = createOrderEventRepository(db)
 const orders = createOrderRepository(db)
-let workers: RunningWorkers
-const started: string[] = []
-
-test.before(async () => {
-  workers = await runWorkers(config, camunda, db)
-})
-
-test.after(async () => {
-  for (const key of started) await zeebe.cancelProcessInstance(key).catch(() => undefined)
-  await workers.stop(5000)
-  await zeebe.close()
-  await db.destroy()
-})
 
 function contractOrder(orderNumber: string) {
   return {
@@ -37,11 +21,7 @@ function contractOrder(orderNumber: string) {
   }
 }
 
-async function start(order: Record<string, unknown>) {
-  const instance = await zeebe.createProcessInstance({ bpmnProcessId: 'contract-order', variables: JSON.parse(JSON.stringify({ order })) })
-  started.push(instance.processInstanceKey)
-  return instance.processInstanceKey
-}
+const start = (order: Record<string, unknown>) => startInstance('contract-order', { order })
 
 /** The element ids the instance has visited so far, once `done` holds for its element instances. */
 async function visitedUntil(key: string, what: string, done: (nodes: FlowNodeInstance[]) => boolean) {
