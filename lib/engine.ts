@@ -124,10 +124,11 @@ export async function findJava(config: Config, min: number, max: number, purpose
   )
 }
 
-function requireMaven(): void {
-  const probe = spawnSync('mvn', ['--version'], { encoding: 'utf8' })
+/** Checks that Maven runs; the engine is fetched through it. */
+export function requireMaven(command = 'mvn'): void {
+  const probe = spawnSync(command, ['--version'], { encoding: 'utf8' })
   if (probe.error || probe.status !== 0) {
-    throw new EngineError('Maven (mvn) is not on the PATH; the engine is fetched through it. Install it (apt-get install maven).')
+    throw new EngineError(`Maven (${command}) is not on the PATH; the engine is fetched through it. Install it (apt-get install maven).`)
   }
 }
 

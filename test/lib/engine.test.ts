@@ -2,7 +2,7 @@ import net from 'node:net'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { loadConfig } from '../../lib/config.ts'
-import { CAMUNDA_VERSION, EngineError, engineStatus, findJava, requirePortsFree, residentKiB } from '../../lib/engine.ts'
+import { CAMUNDA_VERSION, EngineError, engineStatus, findJava, requireMaven, requirePortsFree, residentKiB } from '../../lib/engine.ts'
 import { config } from '../helpers.ts'
 
 test('the engine runs, with its search node, and reports its memory', async () => {
@@ -42,6 +42,11 @@ test('a port already taken is named', async () => {
   } finally {
     server.close()
   }
+})
+
+test('no Maven gets a message saying so and how to install it', () => {
+  assert.not.throws(() => requireMaven())
+  assert.throws(() => requireMaven('mvn-not-installed'), /Maven \(mvn-not-installed\) is not on the PATH; the engine is fetched through it\. Install it \(apt-get install maven\)\./)
 })
 
 test.run()
