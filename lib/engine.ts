@@ -8,6 +8,7 @@ import { spawn, spawnSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { chmod, chown, mkdir, open, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import net from 'node:net'
+import os from 'node:os'
 import path from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { createEngineRest } from './camunda.ts'
@@ -161,10 +162,26 @@ function tail(text: string, lines: number): string {
   return text.trimEnd().split('\n').slice(-lines).join('\n')
 }
 
-async function fetchArtifact(coordinates: string, into: string, say: Say, javaHome: string): Promise<void> {
+/** Bytes so far in the local Maven repository folder of `group:artifact:version:type`. */
+async function bytesInLocalRepository(coordinates: string): Promise<number> {
+  const [group, artifact, version] = coordinates.split(':')
+  const dir = path.join(os.homedir(), '.m2', 'repository', ...group.split('.'), artifact, version)
+  try {
+    let total = 0
+    for (const name of await readdir(dir)) total += (await stat(path.join(dir, name))).size
+    return total
+  } catch {
+    return 0
+  }
+}
+
+async function fetchArtifact(coordinates: string, approxMiB: number, into: string, say: Say, javaHome: string): Promise<void> {
   await mkdir(into, { recursive: true })
   const started = Date.now()
-  const ticker = setInterval(() => say(`  still fetching ${coordinates} (${Math.round((Date.now() - started) / 1000)} s)`), 10000)
+  const ticker = setInterval(async () => {
+    const MiB = Math.round((await bytesInLocalRepository(coordinates)) / 1048576)
+    say(`  ${MiB} of about ${approxMiB} MiB fetched (${Math.round((Date.now() - started) / 1000)} s)`)
+  }, 3000)
   try {
     await mvn(['-q', 'org.apache.maven.plugins:maven-dependency-plugin:3.8.1:copy', `-Dartifact=${coordinates}`, `-DoutputDirectory=${into}`], into, say, javaHome)
   } finally {
@@ -205,13 +222,13 @@ export async function installEngine(config: Config, say: Say = defaultSay): Prom
   if (!existsSync(path.join(paths.camundaHome, 'bin', 'camunda'))) {
     requireMaven()
     say(`fetching io.camunda:camunda-zeebe:${CAMUNDA_VERSION}:tar.gz (about 300 MB) through Maven`)
-    await fetchArtifact(`io.camunda:camunda-zeebe:${CAMUNDA_VERSION}:tar.gz`, paths.downloads, say, camundaJava.home)
+    await fetchArtifact(`io.camunda:camunda-zeebe:${CAMUNDA_VERSION}:tar.gz`, 285, paths.downloads, say, camundaJava.home)
     await unpack(path.join(paths.downloads, `camunda-zeebe-${CAMUNDA_VERSION}.tar.gz`), paths.root, say)
   }
   if (!existsSync(path.join(paths.opensearchHome, 'modules', 'lang-painless', 'plugin-descriptor.properties'))) {
     requireMaven()
     say(`fetching org.opensearch.distribution.integ-test-zip:opensearch:${OPENSEARCH_VERSION}:zip (about 50 MB)`)
-    await fetchArtifact(`org.opensearch.distribution.integ-test-zip:opensearch:${OPENSEARCH_VERSION}:zip`, paths.downloads, say, camundaJava.home)
+    await fetchArtifact(`org.opensearch.distribution.integ-test-zip:opensearch:${OPENSEARCH_VERSION}:zip`, 49, paths.downloads, say, camundaJava.home)
     await rm(paths.opensearchHome, { recursive: true, force: true })
     await unpack(path.join(paths.downloads, `opensearch-${OPENSEARCH_VERSION}.zip`), paths.root, say)
     await installSearchModules(paths.opensearchHome, paths.root, say, camundaJava.home)
