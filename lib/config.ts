@@ -104,6 +104,46 @@ export const settings = {
     enum: ['debug', 'info', 'warn', 'error'],
     description: 'Least severe log level written.',
   },
+  OUTSIDE_SERVICES_MODE: {
+    type: 'string',
+    default: 'sandbox',
+    enum: ['sandbox', 'live'],
+    description: 'sandbox: carrier, payment and notification calls are answered in-process (nothing leaves the machine); live: the real services below.',
+  },
+  CARRIER_API_URL: {
+    type: 'string',
+    format: 'uri',
+    description: 'Base URL of the carrier booking API (POST /bookings, GET /shipments/{trackingNumber}); required in live mode.',
+  },
+  CARRIER_API_KEY: {
+    type: 'string',
+    description: 'Bearer key for the carrier API; secret, set it in the environment only.',
+  },
+  PAYMENT_API_URL: {
+    type: 'string',
+    format: 'uri',
+    description: 'Base URL of the payment provider API (POST /refunds); required in live mode.',
+  },
+  PAYMENT_API_KEY: {
+    type: 'string',
+    description: 'Bearer key for the payment provider API; secret, set it in the environment only.',
+  },
+  NOTIFY_WEBHOOK_URL: {
+    type: 'string',
+    format: 'uri',
+    description: 'URL that customer notifications are POSTed to; required in live mode.',
+  },
+  NOTIFY_WEBHOOK_SECRET: {
+    type: 'string',
+    description: 'HMAC-SHA256 key signing each webhook body (X-Order-Flow-Signature); secret, required in live mode.',
+  },
+  OUTSIDE_CALL_TIMEOUT_MS: {
+    type: 'integer',
+    default: 10000,
+    minimum: 50,
+    maximum: 300000,
+    description: 'Time one call to the carrier, payment or notification service may take before it counts as failed (and the job is retried).',
+  },
 } as const satisfies Record<string, Setting>
 
 type Settings = typeof settings
@@ -173,13 +213,13 @@ export function dataDir(config: Config): string {
 }
 
 /**
- * Runs `main` with the loaded configuration; bad configuration prints its message and exits 2,
- * so every entry point reports it the same way.
+ * Runs `main` with the loaded configuration; bad configuration — found while loading, or by a
+ * further check `main` makes (e.g. live outside services without their URLs) — prints its
+ * message and exits 2, so every entry point reports it the same way.
  */
 export async function withConfig(main: (config: Config) => Promise<void>): Promise<void> {
-  let config: Config
   try {
-    config = loadConfig()
+    await main(loadConfig())
   } catch (error) {
     if (error instanceof ConfigError) {
       console.error(error.message)
@@ -187,5 +227,4 @@ export async function withConfig(main: (config: Config) => Promise<void>): Promi
     }
     throw error
   }
-  await main(config)
 }

@@ -3,8 +3,8 @@ import type { Knex } from 'knex'
 import type { Camunda8 } from '@camunda8/sdk'
 import type { Config } from './config.ts'
 import { createDb, ensureDatabase, migrateLatest } from './db.ts'
-import { createOrderEventRepository } from './repositories/order-events.ts'
-import { createOrderRepository } from './repositories/orders.ts'
+import { createOutsideServices } from './clients/outside-services.ts'
+import { createRepositories } from './repositories/index.ts'
 import type { WorkerDeps } from './worker.ts'
 import { loadWorkerModules, startWorkers, type RunningWorkers } from './worker-runtime.ts'
 
@@ -16,8 +16,8 @@ export async function openDatabase(config: Config): Promise<Knex> {
   return db
 }
 
-export function workerDeps(db: Knex): WorkerDeps {
-  return { db, orders: createOrderRepository(db), events: createOrderEventRepository(db) }
+export function workerDeps(config: Config, db: Knex): WorkerDeps {
+  return { db, ...createRepositories(db), outside: createOutsideServices(config) }
 }
 
 /** Starts every worker in `workers/` on the given engine client. */
@@ -25,7 +25,7 @@ export async function runWorkers(config: Config, camunda: Camunda8, db: Knex): P
   return startWorkers({
     config,
     zeebe: camunda.getZeebeGrpcApiClient(),
-    deps: workerDeps(db),
+    deps: workerDeps(config, db),
     modules: await loadWorkerModules(),
   })
 }

@@ -6,8 +6,8 @@
  * retries and back-off (an incident at zero retries).
  */
 import type { Knex } from 'knex'
-import type { OrderEventRepository } from './repositories/order-events.ts'
-import type { OrderRepository } from './repositories/orders.ts'
+import type { OutsideServices } from './clients/outside-services.ts'
+import type { Repositories } from './repositories/index.ts'
 
 /** What a handler sees of a job. */
 export interface JobContext<Variables> {
@@ -35,11 +35,14 @@ export const bpmnError = <Code extends string>(
   variables?: Record<string, unknown>,
 ): Outcome<Code> => ({ kind: 'bpmn-error', code, message, variables })
 
-/** Everything a handler factory may ask for; each worker takes the part it needs. */
-export interface WorkerDeps {
+/**
+ * Everything a handler factory may ask for; each worker takes the part it needs: the connection
+ * and every repository (orders, events, stock, shipments, refunds, ... see repositories/index.ts).
+ */
+export interface WorkerDeps extends Repositories {
   db: Knex
-  orders: OrderRepository
-  events: OrderEventRepository
+  /** Carrier, payment provider and customer notifications (sandboxed unless configured live). */
+  outside: OutsideServices
 }
 
 export type Handler<Variables, ErrorCode extends string> = (job: JobContext<Variables>) => Promise<Outcome<ErrorCode>>

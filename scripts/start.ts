@@ -3,13 +3,16 @@
  * it, migrates the database, deploys every resource and runs the workers. Ctrl-C stops all of it.
  */
 import { createCamunda } from '../lib/camunda.ts'
+import { checkOutsideServices } from '../lib/clients/outside-services.ts'
 import { withConfig } from '../lib/config.ts'
 import { deployAll, deployableFiles } from '../lib/deploy.ts'
 import { EngineError, startEngine, stopEngine } from '../lib/engine.ts'
 import { log } from '../lib/log.ts'
+import { seedDemoCatalogue } from '../lib/seed.ts'
 import { openDatabase, runWorkers } from '../lib/system.ts'
 
 await withConfig(async (config) => {
+  checkOutsideServices(config)
   let stopping = false
   // A second Ctrl-C (tsx relays the terminal's one again) must not kill the graceful stop.
   const stopAll = async (reason: string, code: number) => {
@@ -32,6 +35,7 @@ await withConfig(async (config) => {
     await startEngine(config)
     db = await openDatabase(config)
     log('info', 'start', 'database migrated')
+    await seedDemoCatalogue(db)
     camunda = createCamunda(config)
     const files = await deployableFiles()
     const deployment = await deployAll(camunda, files)

@@ -1,10 +1,12 @@
 /** npm run workers — runs every job worker until Ctrl-C (the engine must be running). */
 import { withConfig } from '../lib/config.ts'
 import { createCamunda } from '../lib/camunda.ts'
+import { checkOutsideServices } from '../lib/clients/outside-services.ts'
 import { log } from '../lib/log.ts'
 import { openDatabase, runWorkers } from '../lib/system.ts'
 
 await withConfig(async (config) => {
+  checkOutsideServices(config)
   const db = await openDatabase(config)
   const camunda = createCamunda(config)
   const workers = await runWorkers(config, camunda, db)

@@ -44,4 +44,18 @@ test('invalid configuration stops start-up with a message naming the variable', 
   assert.not.match(run.stdout, 'Camunda:')
 })
 
+test('live outside services without their URLs stop the workers before they start, naming each variable', () => {
+  const run = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/workers.ts'], {
+    cwd: projectRoot,
+    env: { ...process.env, OUTSIDE_SERVICES_MODE: 'live', CARRIER_API_URL: '', PAYMENT_API_URL: '', NOTIFY_WEBHOOK_URL: '' },
+    encoding: 'utf8',
+    timeout: 30000,
+  })
+  assert.is(run.status, 2)
+  assert.match(run.stderr, 'CARRIER_API_URL')
+  assert.match(run.stderr, 'PAYMENT_API_URL')
+  assert.match(run.stderr, 'NOTIFY_WEBHOOK_URL')
+  assert.not.match(run.stdout, 'worker started')
+})
+
 test.run()

@@ -1,0 +1,149 @@
+import nock from 'nock'
+import { suite } from 'uvu'
+import * as assert from 'uvu/assert'
+import { createCarrierClient, createSandboxCarrier, sandboxMaxParcelKg, type BookingRequest } from '../../../lib/clients/carrier.ts'
+import { OutsideServiceError } from '../../../lib/clients/http.ts'
+import { loadConfig } from '../../../lib/config.ts'
+
+// nock intercepts from import on; the test files share one process, so keep it off until this suite runs.
+nock.restore()
+
+const base = 'https://carrier.test'
+const config = loadConfig(
+  { OUTSIDE_SERVICES_MODE: 'live', CARRIER_API_URL: `${base}/api`, CARRIER_API_KEY: 'ck_secret_1', OUTSIDE_CALL_TIMEOUT_MS: '100' },
+  '/nonexistent/.env',
+)
+const booking: BookingRequest = {
+  idempotencyKey: '2251799813685249:BOOK_CARRIER',
+  orderNumber: 'SO-2026-0001',
+  shipTo: { name: 'Li Wei', line1: '1 Century Ave', postalCode: '200120', city: 'Shanghai', country: 'CN' },
+  parcels: [{ weightKg: 2.5 }],
+  requestedDate: '2026-11-25',
+}
+const booked = { carrier: 'SF Express', trackingNumber: 'SF1234567890', expectedDeliveryDate: '2026-11-27' }
+
+async function technicalError(call: () => Promise<unknown>): Promise<OutsideServiceError> {
+  const error = await call().then(
+    () => undefined,
+    (thrown: unknown) => thrown,
+  )
+  assert.instance(error, OutsideServiceError, 'expected a technical error')
+  return error as OutsideServiceError
+}
+
+const live = suite('carrier (live)')
+live.before(() => {
+  if (!nock.isActive()) nock.activate()
+  nock.disableNetConnect()
+  nock.enableNetConnect('127.0.0.1')
+})
+live.after.each(() => {
+  nock.abortPendingRequests()
+  nock.cleanAll()
+})
+live.after(() => {
+  nock.enableNetConnect()
+  nock.restore()
+})
+
+live('a booking returns the carrier, tracking number and delivery date', async () => {
+  const scope = nock(base)
+    .post('/api/bookings', {
+      orderNumber: 'SO-2026-0001',
+      shipTo: { name: 'Li Wei', line1: '1 Century Ave', postalCode: '200120', city: 'Shanghai', country: 'CN' },
+      parcels: [{ weightKg: 2.5 }],
+      requestedDate: '2026-11-25',
+    })
+    .reply(201, booked)
+  assert.equal(await createCarrierClient(config).book(booking), { booked: true, ...booked })
+  assert.ok(scope.isDone())
+})
+
+live('the Idempotency-Key header is the key given, the API key a bearer token', async () => {
+  const scope = nock(base)
+    .post('/api/bookings')
+    .matchHeader('idempotency-key', booking.idempotencyKey)
+    .matchHeader('authorization', 'Bearer ck_secret_1')
+    .reply(200, booked)
+  await createCarrierClient(config).book(booking)
+  assert.ok(scope.isDone())
+})
+
+live('a carrier that does not answer in time is a technical error naming the service', async () => {
+  nock(base).post('/api/bookings').delay(1000).reply(200, booked)
+  const error = await technicalError(() => createCarrierClient(config).book(booking))
+  assert.match(error.message, 'carrier API did not answer POST /api/bookings within 100 ms')
+  assert.match(error.message, 'CARRIER_API_URL')
+})
+
+live('a 5xx answer is a technical error', async () => {
+  nock(base).post('/api/bookings').reply(503, { message: 'maintenance' })
+  const error = await technicalError(() => createCarrierClient(config).book(booking))
+  assert.is(error.status, 503)
+  assert.match(error.message, 'carrier API answered 503 Service Unavailable (maintenance) for POST /api/bookings')
+})
+
+live('401 names the key variable and never shows the key', async () => {
+  nock(base).post('/api/bookings').reply(401, { error: 'invalid token' })
+  const error = await technicalError(() => createCarrierClient(config).book(booking))
+  assert.match(error.message, /^carrier API answered 401 Unauthorized .*for POST \/api\/bookings: check CARRIER_API_KEY$/)
+  assert.not.match(error.message, 'ck_secret_1')
+})
+
+live('a refusal with a reason is returned, not thrown', async () => {
+  for (const status of [409, 422]) {
+    nock(base).post('/api/bookings').reply(status, { code: 'no_capacity', reason: 'no pick-up slot on 2026-11-25' })
+    assert.equal(await createCarrierClient(config).book(booking), {
+      booked: false,
+      code: 'no_capacity',
+      reason: 'no pick-up slot on 2026-11-25',
+    })
+  }
+})
+
+live('a duplicate reply gives the original booking', async () => {
+  nock(base).post('/api/bookings').reply(200, { ...booked, duplicate: true })
+  assert.equal(await createCarrierClient(config).book(booking), { booked: true, ...booked })
+  nock(base).post('/api/bookings').reply(409, { code: 'already_processed', original: booked })
+  assert.equal(await createCarrierClient(config).book(booking), { booked: true, ...booked })
+})
+
+live('an answer without a tracking number is a technical error naming the field', async () => {
+  nock(base).post('/api/bookings').reply(200, { carrier: 'SF Express', expectedDeliveryDate: '2026-11-27' })
+  const error = await technicalError(() => createCarrierClient(config).book(booking))
+  assert.match(error.message, 'carrier API answered POST /api/bookings without "trackingNumber"')
+})
+
+live('tracking reads the status of a shipment', async () => {
+  nock(base).get('/api/shipments/SF1234567890').reply(200, { trackingNumber: 'SF1234567890', status: 'delivered', deliveredAt: '2026-11-27T10:02:00Z' })
+  assert.equal(await createCarrierClient(config).track('SF1234567890'), {
+    trackingNumber: 'SF1234567890',
+    status: 'delivered',
+    deliveredAt: '2026-11-27T10:02:00Z',
+  })
+})
+
+const sandbox = suite('carrier (sandbox)')
+
+sandbox('the same idempotency key gives the same booking, another key another tracking number', async () => {
+  const carrier = createSandboxCarrier()
+  const first = await carrier.book(booking)
+  assert.equal(first, await createSandboxCarrier().book(booking))
+  assert.ok(first.booked)
+  if (!first.booked) return
+  assert.match(first.trackingNumber, /^SBX[0-9A-F]{12}$/)
+  assert.is(first.expectedDeliveryDate, '2026-11-27')
+  const other = await carrier.book({ ...booking, idempotencyKey: '2251799813685250:BOOK_CARRIER' })
+  assert.ok(other.booked && other.trackingNumber !== first.trackingNumber)
+})
+
+sandbox('a heavy parcel or a recipient named "refuse" is refused', async () => {
+  const carrier = createSandboxCarrier()
+  const heavy = await carrier.book({ ...booking, parcels: [{ weightKg: 1 }, { weightKg: sandboxMaxParcelKg + 1 }] })
+  assert.equal(heavy, { booked: false, code: 'parcel_too_heavy', reason: 'a parcel weighs 32.5 kg; the limit is 31.5 kg' })
+  const named = await carrier.book({ ...booking, shipTo: { ...booking.shipTo, name: 'Please Refuse' } })
+  assert.is(named.booked, false)
+})
+
+live.run()
+sandbox.run()
