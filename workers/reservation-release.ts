@@ -1,13 +1,68 @@
 /**
- * reservation-release — releases the stock reservations and withdraws the production and purchase requests of a cancelled order (PROCESSES.md §1).
+ * reservation-release — unwinds what an order holds when it is cancelled or closed before
+ * shipment: gives back its stock reservations (D10 5D/6D, D8 二) and withdraws its open
+ * production instructions and purchase requests (PROCESSES.md §1). Used by contract-order
+ * (customer cancels) and shop-order (closed for want of a reply or of stock, or cancelled).
+ * An order that never reached the stock check holds nothing: the job completes with zeros.
  *
- * Not implemented yet: every job fails and, after its retries, raises an incident saying so.
- * The workers issue replaces this module with the real handler and its variable schema.
+ * Reads:   order {orderNumber}
+ * Writes:  reservationRelease {reservationsReleased, productionOrdersWithdrawn,
+ *          purchaseRequestsWithdrawn} (counts)
+ * Errors:  none
+ * Effects: reservations `released`, production orders and open purchase requests `withdrawn`,
+ *          and one `order_events` row, in one transaction; a redelivered job returns the stored
+ *          counts. Already released, consumed, received or withdrawn rows are left alone.
  */
-import { notImplemented } from '../lib/worker.ts'
+import { complete, stepKey, type Handler, type WorkerDeps } from '../lib/worker.ts'
 
 export const taskType = 'reservation-release'
-export const implemented = false
-export const variablesSchema = { type: 'object', properties: {} } as const
+
+export const variablesSchema = {
+  type: 'object',
+  required: ['order'],
+  properties: {
+    order: {
+      type: 'object',
+      required: ['orderNumber'],
+      properties: { orderNumber: { type: 'string', pattern: '^[A-Z]{2}-[0-9]{4}-[0-9]{4,}$' } },
+    },
+  },
+} as const
+
 export const errorCodes = [] as const
-export const createHandler = notImplemented(taskType)
+
+export interface ReservationRelease {
+  reservationsReleased: number
+  productionOrdersWithdrawn: number
+  purchaseRequestsWithdrawn: number
+}
+
+export function createHandler({
+  events,
+  orders,
+  stockReservations,
+  productionOrders,
+  purchaseRequests,
+}: Pick<WorkerDeps, 'events' | 'orders' | 'stockReservations' | 'productionOrders' | 'purchaseRequests'>): Handler<
+  { order: { orderNumber: string } },
+  never
+> {
+  return async (job) => {
+    const { orderNumber } = job.variables.order
+    // No orders row: nothing was ever reserved or instructed for it, and there is no order to
+    // write history for (order_events references orders).
+    if (!(await orders.find(orderNumber))) {
+      return complete({ reservationRelease: { reservationsReleased: 0, productionOrdersWithdrawn: 0, purchaseRequestsWithdrawn: 0 } })
+    }
+    const clause = job.bpmnProcessId === 'shop-order' ? 'D8 二' : 'D10 5D/6D'
+    const reservationRelease = await events.once(stepKey(job, orderNumber, clause), async (trx) => {
+      const result: ReservationRelease = {
+        reservationsReleased: await stockReservations.releaseForOrder(orderNumber, trx),
+        productionOrdersWithdrawn: await productionOrders.withdrawForOrder(orderNumber, trx),
+        purchaseRequestsWithdrawn: await purchaseRequests.withdrawOpenForOrder(orderNumber, trx),
+      }
+      return { outcome: 'released', result }
+    })
+    return complete({ reservationRelease })
+  }
+}

@@ -1,13 +1,187 @@
 /**
- * return-pickup — arranges the agreed return method with the courier: pickup, collection at the customer or drop-off at an agreed place (D3 退货 4).
+ * return-pickup — arranges the return method agreed at the review (D3 退货 4): a courier pickup is
+ * booked with the carrier from the customer's address to the returns desk; a site visit (collection
+ * at the customer) or a drop-off at an agreed place is recorded for the staff to carry out.
  *
- * Not implemented yet: every job fails and, after its retries, raises an incident saying so.
- * The workers issue replaces this module with the real handler and its variable schema.
+ * Reads:   returnRequest {returnNumber, orderNumber, items?, reason?, reasonKind?, pickupAddress?},
+ *          returnReview {returnMethod: courier-pickup | site-visit | drop-off}
+ * Writes:  pickup {returnMethod, carrier, trackingNumber, pickupDate, expectedArrivalDate}
+ *          (carrier fields null unless a courier was booked)
+ * Errors:  none caught by the diagram: a carrier refusal is thrown, so the job becomes an
+ *          incident (agree another method in returnReview.returnMethod, then retry)
+ * Effects: the `returns` row is recorded (status approved); a courier pickup is a `shipments` row
+ *          under `return-pickup:<returnNumber>`, inserted before the carrier is called with that
+ *          key, so a return is picked up once whatever the retries. The pickup address is
+ *          returnRequest.pickupAddress, else the order's delivery address (orders.data).
  */
-import { notImplemented } from '../lib/worker.ts'
+import type { Address, BookingResult } from '../lib/clients/carrier.ts'
+import type { OutsideServices } from '../lib/clients/outside-services.ts'
+import { complete, stepKey, type Handler, type WorkerDeps } from '../lib/worker.ts'
+import { chinaDate, pendingCarrier, recordBooking, toAddress } from './shipping-book.ts'
 
 export const taskType = 'return-pickup'
-export const implemented = false
-export const variablesSchema = { type: 'object', properties: {} } as const
+
+export const returnMethods = ['courier-pickup', 'site-visit', 'drop-off'] as const
+export type ReturnMethod = (typeof returnMethods)[number]
+
+export const variablesSchema = {
+  type: 'object',
+  required: ['returnRequest', 'returnReview'],
+  properties: {
+    returnRequest: {
+      type: 'object',
+      required: ['returnNumber', 'orderNumber'],
+      properties: {
+        returnNumber: { type: 'string', minLength: 1 },
+        orderNumber: { type: 'string', minLength: 1 },
+        items: { type: ['array', 'null'] },
+        reason: { type: ['string', 'null'] },
+        reasonKind: { type: ['string', 'null'] },
+        pickupAddress: { type: ['string', 'object', 'null'] },
+      },
+    },
+    returnReview: {
+      type: 'object',
+      required: ['returnMethod'],
+      properties: { returnMethod: { enum: returnMethods } },
+    },
+  },
+} as const
+
 export const errorCodes = [] as const
-export const createHandler = notImplemented(taskType)
+
+export interface Variables {
+  returnRequest: {
+    returnNumber: string
+    orderNumber: string
+    items?: unknown[] | null
+    reason?: string | null
+    reasonKind?: string | null
+    pickupAddress?: string | Partial<Address> | null
+  }
+  returnReview: { returnMethod: ReturnMethod }
+}
+
+export interface Pickup {
+  returnMethod: ReturnMethod
+  carrier: string | null
+  trackingNumber: string | null
+  pickupDate: string | null
+  expectedArrivalDate: string | null
+}
+
+/**
+ * Where courier pickups go. A placeholder of the demo company: a live deployment passes its own
+ * returns address to `createHandler` (it belongs in lib/config.ts once the carrier goes live).
+ */
+export const defaultReturnsAddress: Address = {
+  name: 'Returns desk',
+  line1: 'Finished-goods store',
+  postalCode: '510000',
+  city: 'Guangzhou',
+  country: 'CN',
+}
+
+/** A booked pickup and, when the carrier was asked just now, the booking still to store. */
+interface CourierPickup {
+  pickup: Pickup
+  booked?: { shipmentNumber: string; answer: Extract<BookingResult, { booked: true }> }
+}
+
+interface OrderData {
+  customer?: { name?: string | null; phone?: string | null } | null
+  deliveryAddress?: string | Partial<Address> | null
+}
+
+export function createHandler(
+  {
+    returns,
+    orders,
+    shipments,
+    events,
+    outside,
+  }: Pick<WorkerDeps, 'returns' | 'orders' | 'shipments' | 'events'> & { outside: Pick<OutsideServices, 'carrier'> },
+  { returnsAddress = defaultReturnsAddress, today = () => chinaDate() }: { returnsAddress?: Address; today?: () => string } = {},
+): Handler<Variables, never> {
+  /**
+   * Books the courier (once per return) and answers the pickup with the booking to store, or
+   * throws on a refusal.
+   */
+  async function bookCourier(request: Variables['returnRequest']): Promise<CourierPickup> {
+    const order = await orders.find(request.orderNumber)
+    const data = (order?.data ?? {}) as OrderData
+    const name = data.customer?.name ?? order?.customer_name ?? request.orderNumber
+    const place = request.pickupAddress ?? data.deliveryAddress
+    const shipFrom = toAddress(place, name, data.customer?.phone)
+    if (!shipFrom) {
+      throw new Error(
+        `no pickup address for return ${request.returnNumber}: set returnRequest.pickupAddress (or the delivery address of order ${request.orderNumber}) in Operate, then retry`,
+      )
+    }
+    const { row } = await shipments.insertOrGet({
+      order_number: request.orderNumber,
+      carrier: pendingCarrier,
+      shipping_method: 'express',
+      delivery_address: returnsAddress as unknown as Record<string, unknown>,
+      idempotency_key: `${taskType}:${request.returnNumber}`,
+    })
+    if (row.status === 'refused') {
+      throw new Error(`${row.damage_description}; agree another return method (returnReview.returnMethod) in Operate, then retry`)
+    }
+    const pickupDate = today()
+    let answer: BookingResult
+    if (row.tracking_number) {
+      answer = { booked: true, carrier: row.carrier, trackingNumber: row.tracking_number, expectedDeliveryDate: row.expected_delivery_date ?? '' }
+    } else {
+      answer = await outside.carrier.book({
+        idempotencyKey: row.idempotency_key,
+        orderNumber: request.orderNumber,
+        shipFrom,
+        shipTo: returnsAddress,
+        parcels: [{ weightKg: 0, reference: `return ${request.returnNumber}` }],
+        requestedDate: pickupDate,
+      })
+    }
+    if (!answer.booked) {
+      const reason = `carrier refused the return pickup of ${request.returnNumber}: ${answer.reason} (${answer.code})`
+      await shipments.setStatus(row.shipment_number, 'refused', { damage_description: reason })
+      throw new Error(`${reason}; agree another return method (returnReview.returnMethod) in Operate, then retry`)
+    }
+    return {
+      pickup: {
+        returnMethod: 'courier-pickup',
+        carrier: answer.carrier,
+        trackingNumber: answer.trackingNumber,
+        pickupDate,
+        expectedArrivalDate: answer.expectedDeliveryDate || null,
+      },
+      booked: row.tracking_number ? undefined : { shipmentNumber: row.shipment_number, answer },
+    }
+  }
+
+  return async (job) => {
+    const { returnRequest: request, returnReview } = job.variables
+    const method = returnReview.returnMethod
+    const { pickup, booked }: CourierPickup =
+      method === 'courier-pickup'
+        ? await bookCourier(request)
+        : { pickup: { returnMethod: method, carrier: null, trackingNumber: null, pickupDate: null, expectedArrivalDate: null } }
+
+    const result = await events.once(stepKey(job, request.orderNumber, 'D3 退货 4'), async (trx) => {
+      if (booked) await recordBooking(trx, booked.shipmentNumber, booked.answer)
+      await returns.insertOrGet(
+        {
+          return_number: request.returnNumber,
+          order_number: request.orderNumber,
+          reason: request.reason ?? null,
+          reason_kind: request.reasonKind ?? null,
+          items: request.items ?? [],
+        },
+        trx,
+      )
+      await returns.setStatus(request.returnNumber, 'approved', trx)
+      return { outcome: method, result: { pickup } }
+    })
+    return complete(result)
+  }
+}

@@ -34,20 +34,25 @@ async function visitedUntil(key: string, what: string, done: (nodes: FlowNodeIns
 const classifiedAndReached = (next: string) => (nodes: FlowNodeInstance[]) =>
   nodes.some((n) => n.flowNodeId === 'CLASSIFY_ORDER' && n.state === 'COMPLETED') && nodes.some((n) => n.flowNodeId === next)
 
-test('a complete regular order goes start → validate → classify and on to the review copies', async () => {
+test('a complete regular order goes start → validate → classify → review copies → Workshop review', async () => {
   const orderNumber = uniqueOrderNumber()
   const key = await start(contractOrder(orderNumber))
 
-  // review-notify is still a stub: its job fails, so the instance waits there.
-  const path = await visitedUntil(key, 'CLASSIFY_ORDER completed and REVIEW_NOTIFY activated', classifiedAndReached('REVIEW_NOTIFY'))
+  const [task] = await eventually('the Workshop review task', async () => {
+    const tasks = await search.userTasks(key, 'WORKSHOP_REVIEW')
+    return tasks.length > 0 && tasks
+  })
+  assert.equal(task.candidateGroup, ['workshop-supervisor'])
+  const path = await visitedUntil(key, 'WORKSHOP_REVIEW reached', classifiedAndReached('WORKSHOP_REVIEW'))
   assert.equal(path, [
     'ORDER_RECEIVED', 'CHECK_MERGE', 'VALIDATE_ORDER', 'ORDER_COMPLETE', 'CLASSIFY_ORDER',
-    'ORDER_URGENT', 'URGENT_MERGE', 'ORDER_REGULAR', 'REVIEW_NOTIFY',
+    'ORDER_URGENT', 'URGENT_MERGE', 'ORDER_REGULAR', 'REVIEW_NOTIFY', 'WORKSHOP_REVIEW',
   ])
 
   const rows = await events.listForOrder(orderNumber)
   assert.equal(rows.map((r) => [r.step, r.outcome, r.element_id, r.actor, r.clause]), [
     ['order-validate', 'complete', 'VALIDATE_ORDER', 'worker:order-validate', 'D1 第4条 2'],
+    ['review-notify', 'notified', 'REVIEW_NOTIFY', 'worker:review-notify', 'D1 第5条 2'],
   ])
   assert.is(rows[0].process_instance_key, key)
   const order = await orders.find(orderNumber)

@@ -1,0 +1,136 @@
+import { test } from 'uvu'
+import * as assert from 'uvu/assert'
+import type { Knex } from 'knex'
+import type { Notification as Sent } from '../../lib/clients/notifier.ts'
+import type { Notification, NotificationRow } from '../../lib/repositories/notifications.ts'
+import type { StepKey, StepResult } from '../../lib/repositories/order-events.ts'
+import type { JobContext } from '../../lib/worker.ts'
+import { createHandler, errorCodes, type EscalationNotifyVariables } from '../../workers/escalation-notify.ts'
+
+function fakes({ failSends = 0 } = {}) {
+  const rows: NotificationRow[] = []
+  const steps: { key: StepKey; outcome: string }[] = []
+  const results = new Map<string, unknown>()
+  const sent: Sent[] = []
+  let failuresLeft = failSends
+  const events = {
+    once: async <R>(key: StepKey, work: (trx: Knex.Transaction) => Promise<StepResult<R>>) => {
+      const id = `${key.step}/${key.job_key}`
+      if (!results.has(id)) {
+        const { outcome, result } = await work({} as Knex.Transaction)
+        steps.push({ key, outcome })
+        results.set(id, result)
+      }
+      return results.get(id) as R
+    },
+  }
+  const notifications = {
+    enqueue: async (n: Notification) => {
+      const found = rows.find((r) => r.idempotency_key === n.idempotency_key)
+      if (found) return { row: found, created: false }
+      rows.push({ id: rows.length + 1, status: 'pending', attempts: 0, ...n } as NotificationRow)
+      return { row: rows.at(-1)!, created: true }
+    },
+    markSent: async (id: number) => void Object.assign(rows[id - 1], { status: 'sent' }),
+    markFailed: async (id: number, error: string) => void Object.assign(rows[id - 1], { attempts: rows[id - 1].attempts + 1, last_error: error }),
+  }
+  const notifier = {
+    notify: async (message: Sent) => {
+      if (failuresLeft-- > 0) throw new Error('notification webhook answered 503 Service Unavailable')
+      sent.push(message)
+      return { delivered: true as const, duplicate: false }
+    },
+  }
+  return { rows, steps, sent, deps: { events, notifications, outside: { notifier } } as never }
+}
+
+const job = (variables: EscalationNotifyVariables, headers: Record<string, string> = {}, key = '101'): JobContext<EscalationNotifyVariables> => ({
+  key,
+  type: 'escalation-notify',
+  processInstanceKey: '4001',
+  bpmnProcessId: 'contract-order',
+  elementId: 'ESCALATE_GM_APPROVAL',
+  elementInstanceKey: '4002',
+  retries: 3,
+  customHeaders: headers,
+  variables,
+})
+
+const order = { orderNumber: 'CO-2026-0003' }
+
+test('no diagram catches an error from escalation-notify', () => {
+  assert.equal(errorCodes, [])
+})
+
+test('a breach named in the headers is recorded and the next level is told (D10 2C)', async () => {
+  const { rows, steps, sent, deps } = fakes()
+  const outcome = await createHandler(deps)(job({ order }, { clause: 'D10 2C', escalateTo: 'deputy-general-manager' }))
+  assert.equal(outcome, { kind: 'complete', variables: {} })
+  assert.equal(steps.map((s) => [s.outcome, s.key.clause, s.key.step, s.key.order_number]), [['sla-breached', 'D10 2C', 'escalation-notify', 'CO-2026-0003']])
+  assert.equal(rows.map((r) => [r.recipient, r.idempotency_key, r.template, r.status]), [['group:deputy-general-manager', '4001:ESCALATE_GM_APPROVAL:4002', 'sla-breached', 'sent']])
+  assert.equal(sent[0].payload, { orderNumber: 'CO-2026-0003', clause: 'D10 2C', step: 'ESCALATE_GM_APPROVAL' })
+})
+
+test('the escalation variable wins over the headers and carries the due time and the late step', async () => {
+  const { rows, steps, sent, deps } = fakes()
+  const escalation = { clause: 'D10 26B', dueAt: '2026-12-08T18:00:00+08:00', notify: 'finance,sales-manager', step: 'CHASE_PAYMENT' }
+  await createHandler(deps)(job({ order, escalation }, { clause: 'D10 2C', escalateTo: 'deputy-general-manager', notice: 'payment-overdue' }))
+  assert.is(steps[0].key.clause, 'D10 26B')
+  assert.equal(rows.map((r) => [r.recipient, r.template]), [['group:finance', 'payment-overdue'], ['group:sales-manager', 'payment-overdue']])
+  assert.equal(sent[0].payload, { orderNumber: 'CO-2026-0003', clause: 'D10 26B', step: 'CHASE_PAYMENT', dueAt: '2026-12-08T18:00:00+08:00' })
+})
+
+test('a breach of a return is recorded on its order', async () => {
+  const { steps, sent, deps } = fakes()
+  await createHandler(deps)(job({ returnRequest: { orderNumber: 'SO-2026-0009', returnNumber: 'RT-2026-0001' } }, { clause: 'D9 1.1', escalateTo: 'finance' }))
+  assert.is(steps[0].key.order_number, 'SO-2026-0009')
+  assert.is(sent[0].payload.returnNumber, 'RT-2026-0001')
+})
+
+test('no clause, or no one to tell, is a technical fault that says what to set', async () => {
+  const { steps, deps } = fakes()
+  const handler = createHandler(deps)
+  try {
+    await handler(job({ order }, { escalateTo: 'finance' }))
+    assert.unreachable('must throw')
+  } catch (error) {
+    assert.match((error as Error).message, /names no service-level clause: set its "clause" task header/)
+  }
+  try {
+    await handler(job({ order }, { clause: 'D10 1A' }))
+    assert.unreachable('must throw')
+  } catch (error) {
+    assert.match((error as Error).message, /names no recipients: set its "escalateTo" task header/)
+  }
+  assert.is(steps.length, 0)
+})
+
+test('a failed send is thrown; the breach stays recorded once and the retry sends the same row', async () => {
+  const { rows, steps, sent, deps } = fakes({ failSends: 1 })
+  const handler = createHandler(deps)
+  const headers = { clause: 'D10 1A', escalateTo: 'sales-manager' }
+  try {
+    await handler(job({ order }, headers))
+    assert.unreachable('a failed send must be thrown')
+  } catch (error) {
+    assert.match((error as Error).message, /sla-breached to group:sales-manager: notification webhook answered 503/)
+  }
+  await handler(job({ order }, headers))
+  assert.is(steps.length, 1)
+  assert.is(rows.length, 1)
+  assert.is(sent.length, 1)
+})
+
+test('a redelivered job records and notifies once', async () => {
+  const { rows, steps, sent, deps } = fakes()
+  const handler = createHandler(deps)
+  const headers = { clause: 'D10 1A', escalateTo: 'sales-manager' }
+  const first = await handler(job({ order }, headers, '102'))
+  const again = await handler(job({ order }, headers, '102'))
+  assert.equal(again, first)
+  assert.is(rows.length, 1)
+  assert.is(steps.length, 1)
+  assert.is(sent.length, 1)
+})
+
+test.run()
