@@ -4,9 +4,8 @@ import * as assert from 'uvu/assert'
 import { createCarrierClient, createSandboxCarrier, sandboxMaxParcelKg, type BookingRequest } from '../../../lib/clients/carrier.ts'
 import { OutsideServiceError } from '../../../lib/clients/http.ts'
 import { loadConfig } from '../../../lib/config.ts'
+import { liveSuite, technicalError } from './support.ts'
 
-// nock intercepts from import on; the test files share one process, so keep it off until this suite runs.
-nock.restore()
 
 const base = 'https://carrier.test'
 const config = loadConfig(
@@ -22,29 +21,8 @@ const booking: BookingRequest = {
 }
 const booked = { carrier: 'SF Express', trackingNumber: 'SF1234567890', expectedDeliveryDate: '2026-11-27' }
 
-async function technicalError(call: () => Promise<unknown>): Promise<OutsideServiceError> {
-  const error = await call().then(
-    () => undefined,
-    (thrown: unknown) => thrown,
-  )
-  assert.instance(error, OutsideServiceError, 'expected a technical error')
-  return error as OutsideServiceError
-}
 
-const live = suite('carrier (live)')
-live.before(() => {
-  if (!nock.isActive()) nock.activate()
-  nock.disableNetConnect()
-  nock.enableNetConnect('127.0.0.1')
-})
-live.after.each(() => {
-  nock.abortPendingRequests()
-  nock.cleanAll()
-})
-live.after(() => {
-  nock.enableNetConnect()
-  nock.restore()
-})
+const live = liveSuite('carrier (live)')
 
 live('a booking returns the carrier, tracking number and delivery date', async () => {
   const scope = nock(base)

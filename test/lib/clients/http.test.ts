@@ -2,9 +2,8 @@ import nock from 'nock'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
 import { callJson, OutsideServiceError, type ServiceEndpoint } from '../../../lib/clients/http.ts'
+import { liveSuite, technicalError } from './support.ts'
 
-// nock intercepts from import on; the test files share one process, so keep it off until this suite runs.
-nock.restore()
 
 const endpoint: ServiceEndpoint = {
   service: 'carrier API',
@@ -15,29 +14,8 @@ const endpoint: ServiceEndpoint = {
 }
 const post = { method: 'POST', path: '/bookings', idempotencyKey: 'k-1', body: { orderNumber: 'SO-1' } } as const
 
-async function technicalError(call: () => Promise<unknown>): Promise<OutsideServiceError> {
-  const error = await call().then(
-    () => undefined,
-    (thrown: unknown) => thrown,
-  )
-  assert.instance(error, OutsideServiceError, 'expected a technical error')
-  return error as OutsideServiceError
-}
 
-const http = suite('outside-service HTTP')
-http.before(() => {
-  if (!nock.isActive()) nock.activate()
-  nock.disableNetConnect()
-  nock.enableNetConnect('127.0.0.1')
-})
-http.after.each(() => {
-  nock.abortPendingRequests()
-  nock.cleanAll()
-})
-http.after(() => {
-  nock.enableNetConnect()
-  nock.restore()
-})
+const http = liveSuite('outside-service HTTP')
 
 http('paths resolve below the base URL, keeping its prefix; no key, no Authorization header', async () => {
   const scope = nock('https://carrier.test', { badheaders: ['authorization'] })

@@ -11,9 +11,8 @@ import {
   type Notification,
 } from '../../../lib/clients/notifier.ts'
 import { loadConfig } from '../../../lib/config.ts'
+import { liveSuite, technicalError } from './support.ts'
 
-// nock intercepts from import on; the test files share one process, so keep it off until this suite runs.
-nock.restore()
 
 const base = 'https://notify.test'
 const secret = 'whsec_test_1'
@@ -28,29 +27,8 @@ const message: Notification = {
   payload: { orderNumber: 'SO-2026-0001', carrier: 'SF Express', trackingNumber: 'SF1234567890' },
 }
 
-async function technicalError(call: () => Promise<unknown>): Promise<OutsideServiceError> {
-  const error = await call().then(
-    () => undefined,
-    (thrown: unknown) => thrown,
-  )
-  assert.instance(error, OutsideServiceError, 'expected a technical error')
-  return error as OutsideServiceError
-}
 
-const live = suite('notifier (live)')
-live.before(() => {
-  if (!nock.isActive()) nock.activate()
-  nock.disableNetConnect()
-  nock.enableNetConnect('127.0.0.1')
-})
-live.after.each(() => {
-  nock.abortPendingRequests()
-  nock.cleanAll()
-})
-live.after(() => {
-  nock.enableNetConnect()
-  nock.restore()
-})
+const live = liveSuite('notifier (live)')
 
 live('the webhook gets the message, signed: the signature verifies with the secret', async () => {
   let received: { body: string; signature: string | undefined } | undefined

@@ -4,9 +4,8 @@ import * as assert from 'uvu/assert'
 import { OutsideServiceError } from '../../../lib/clients/http.ts'
 import { createPaymentClient, createSandboxPayment, sandboxRefundLimit, type RefundRequest } from '../../../lib/clients/payment.ts'
 import { loadConfig } from '../../../lib/config.ts'
+import { liveSuite, technicalError } from './support.ts'
 
-// nock intercepts from import on; the test files share one process, so keep it off until this suite runs.
-nock.restore()
 
 const base = 'https://payments.test'
 const config = loadConfig(
@@ -21,29 +20,8 @@ const refund: RefundRequest = {
   reason: 'quality problem',
 }
 
-async function technicalError(call: () => Promise<unknown>): Promise<OutsideServiceError> {
-  const error = await call().then(
-    () => undefined,
-    (thrown: unknown) => thrown,
-  )
-  assert.instance(error, OutsideServiceError, 'expected a technical error')
-  return error as OutsideServiceError
-}
 
-const live = suite('payment (live)')
-live.before(() => {
-  if (!nock.isActive()) nock.activate()
-  nock.disableNetConnect()
-  nock.enableNetConnect('127.0.0.1')
-})
-live.after.each(() => {
-  nock.abortPendingRequests()
-  nock.cleanAll()
-})
-live.after(() => {
-  nock.enableNetConnect()
-  nock.restore()
-})
+const live = liveSuite('payment (live)')
 
 live('a refund returns the provider reference', async () => {
   const scope = nock(base)
