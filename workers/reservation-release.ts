@@ -3,9 +3,11 @@
  * shipment: gives back its stock reservations (D10 5D/6D, D8 二) and withdraws its open
  * production instructions and purchase requests (PROCESSES.md §1). Used by contract-order
  * (customer cancels) and shop-order (closed for want of a reply or of stock, or cancelled).
- * An order that never reached the stock check holds nothing: the job completes with zeros.
+ * An order that never reached the stock check holds nothing: the job completes with zeros. A shop
+ * order closed or cancelled before its stock check has no `orders` row yet; it is created here
+ * (channel shop, status received) so that the refund and notice after this step can refer to it.
  *
- * Reads:   order {orderNumber}
+ * Reads:   order {orderNumber, customer?}
  * Writes:  reservationRelease {reservationsReleased, productionOrdersWithdrawn,
  *          purchaseRequestsWithdrawn} (counts)
  * Errors:  none
@@ -44,18 +46,36 @@ export function createHandler({
   productionOrders,
   purchaseRequests,
 }: Pick<WorkerDeps, 'events' | 'orders' | 'stockReservations' | 'productionOrders' | 'purchaseRequests'>): Handler<
-  { order: { orderNumber: string } },
+  { order: { orderNumber: string; customer?: { name?: unknown } | null } },
   never
 > {
   return async (job) => {
-    const { orderNumber } = job.variables.order
-    // No orders row: nothing was ever reserved or instructed for it, and there is no order to
-    // write history for (order_events references orders).
-    if (!(await orders.find(orderNumber))) {
+    const { order } = job.variables
+    const { orderNumber } = order
+    const known = await orders.find(orderNumber)
+    // No orders row: nothing was ever reserved or instructed for it. A contract order always has
+    // its row (order-validate); a shop order gets it at the stock check, so one closed or cancelled
+    // before that has none, yet the refund and the customer notice that follow this step refer to
+    // it (refunds, notifications and order_events reference orders): the row is created here.
+    if (!known && job.bpmnProcessId !== 'shop-order') {
       return complete({ reservationRelease: { reservationsReleased: 0, productionOrdersWithdrawn: 0, purchaseRequestsWithdrawn: 0 } })
     }
     const clause = job.bpmnProcessId === 'shop-order' ? 'D8 二' : 'D10 5D/6D'
     const reservationRelease = await events.once(stepKey(job, orderNumber, clause), async (trx) => {
+      if (!known && !(await orders.find(orderNumber, trx))) {
+        await orders.upsert(
+          {
+            order_number: orderNumber,
+            channel: 'shop',
+            customer_name: typeof order.customer?.name === 'string' && order.customer.name.trim() !== '' ? order.customer.name : null,
+            priority: 'normal',
+            status: 'received',
+            data: order as Record<string, unknown>,
+            process_instance_key: job.processInstanceKey,
+          },
+          trx,
+        )
+      }
       const result: ReservationRelease = {
         reservationsReleased: await stockReservations.releaseForOrder(orderNumber, trx),
         productionOrdersWithdrawn: await productionOrders.withdrawForOrder(orderNumber, trx),

@@ -14,8 +14,14 @@ function fakes(open: Record<string, [number, number, number]>, failWithdraw = fa
     if (open[orderNumber]) open[orderNumber][i] = 0
     return count
   }
+  const created: Record<string, unknown>[] = []
   const deps = {
-    orders: { find: async (orderNumber: string) => (orderNumber in open ? { order_number: orderNumber } : undefined) },
+    orders: {
+      find: async (orderNumber: string) => (orderNumber in open ? { order_number: orderNumber } : undefined),
+      upsert: async (row: Record<string, unknown>) => {
+        created.push(row)
+      },
+    },
     stockReservations: { releaseForOrder: async (n: string) => take(n, 0) },
     productionOrders: {
       withdrawForOrder: async (n: string) => {
@@ -36,7 +42,7 @@ function fakes(open: Record<string, [number, number, number]>, failWithdraw = fa
       },
     },
   }
-  return { open, steps, deps: deps as never }
+  return { open, steps, created, deps: deps as never }
 }
 
 
@@ -67,11 +73,24 @@ test('a cancelled contract order gives back its stock and withdraws its producti
   assert.is(steps[0].actor, 'worker:reservation-release')
 })
 
-test('a shop order that never reached the stock check holds nothing and writes no history', async () => {
-  const { steps, deps } = fakes({})
-  const outcome = await createHandler(deps)(job('SO-2026-0401', '602', 'shop-order'))
+test('a contract order without a row holds nothing and writes no history', async () => {
+  const { steps, created, deps } = fakes({})
+  const outcome = await createHandler(deps)(job('CO-2026-0402', '603'))
   assert.equal(outcome, { kind: 'complete', variables: { reservationRelease: { reservationsReleased: 0, productionOrdersWithdrawn: 0, purchaseRequestsWithdrawn: 0 } } })
   assert.is(steps.length, 0)
+  assert.is(created.length, 0)
+})
+
+test('a shop order closed before its stock check holds nothing; its orders row is created for the refund and notice that follow', async () => {
+  const { steps, created, deps } = fakes({})
+  const outcome = await createHandler(deps)(job('SO-2026-0401', '602', 'shop-order'))
+  assert.equal(outcome, { kind: 'complete', variables: { reservationRelease: { reservationsReleased: 0, productionOrdersWithdrawn: 0, purchaseRequestsWithdrawn: 0 } } })
+  assert.is(created.length, 1)
+  assert.is(created[0].order_number, 'SO-2026-0401')
+  assert.is(created[0].channel, 'shop')
+  assert.is(created[0].process_instance_key, '9401')
+  assert.is(steps.length, 1)
+  assert.is(steps[0].clause, 'D8 二')
 })
 
 test('a database failure is thrown (retried by the runtime) and records no step', async () => {

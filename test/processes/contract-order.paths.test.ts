@@ -1,0 +1,340 @@
+/** contract-order paths on the real engine: every branch a user or a message decides, driven end to end. */
+import { test } from 'uvu'
+import * as assert from 'uvu/assert'
+import { createOrderEventRepository } from '../../lib/repositories/order-events.ts'
+import { createOrderRepository } from '../../lib/repositories/orders.ts'
+import { createRefundRepository } from '../../lib/repositories/refunds.ts'
+import { seedDemoCatalogue } from '../../lib/seed.ts'
+import { eventually, rest, search, uniqueOrderNumber, withWorkers, type UserTask } from '../helpers.ts'
+
+const { db, zeebe, start: startInstance } = withWorkers(test)
+const events = createOrderEventRepository(db)
+const orders = createOrderRepository(db)
+const refunds = createRefundRepository(db)
+
+test.before(async () => {
+  await seedDemoCatalogue(db)
+})
+
+/** A regular order of a seeded SKU with plenty of stock (PP-24C6, 150 on hand). */
+function regularOrder(orderNumber: string) {
+  return {
+    orderNumber,
+    customer: { name: 'Guangzhou Telecom Works', phone: '020-12345678' },
+    lines: [{ sku: 'PP-24C6', productName: 'Patch panel 24-port Cat6', model: 'PP-24-C6-1U', quantity: 2 }],
+    deliveryDate: '2027-03-01',
+    deliveryAddress: '88 Tianhe Road, Guangzhou 510620',
+    shippingMethod: 'road',
+    salesLeaderSignOff: { name: 'Li Wei' },
+    shippedBefore: true,
+    technicalFilesComplete: true,
+  }
+}
+
+/** A non-regular order (technical files incomplete) of a catalogued special product. */
+function nonRegularOrder(orderNumber: string) {
+  return {
+    ...regularOrder(orderNumber),
+    lines: [{ sku: 'CAB-OUT', productName: 'Outdoor integrated cabinet', model: 'OIC-1600-AC', quantity: 1 }],
+    technicalFilesComplete: false,
+  }
+}
+
+async function start(make: (orderNumber: string) => Record<string, unknown>) {
+  const orderNumber = uniqueOrderNumber('CP')
+  return { key: await startInstance('contract-order', { order: make(orderNumber) }), orderNumber }
+}
+
+const openUserTasks = (key: string, elementId: string) => search.userTasks(key, elementId)
+
+async function waitTask(key: string, elementId: string): Promise<UserTask> {
+  const [task] = await eventually(`user task ${elementId} in instance ${key}`, async () => {
+    const tasks = await openUserTasks(key, elementId)
+    return tasks.length > 0 && tasks
+  })
+  return task
+}
+
+async function completeTask(key: string, elementId: string, variables: Record<string, unknown>): Promise<UserTask> {
+  const task = await waitTask(key, elementId)
+  await rest.post(`/v2/user-tasks/${task.key}/completion`, { variables })
+  return task
+}
+
+async function reached(key: string, elementId: string, state?: string) {
+  return eventually(`${elementId}${state ? ` ${state}` : ''} in instance ${key}`, async () => {
+    const nodes = await search.flowNodes(key)
+    return nodes.some((n) => n.flowNodeId === elementId && (!state || n.state === state)) && nodes
+  })
+}
+
+async function visited(key: string) {
+  return (await search.flowNodes(key)).map((n) => n.flowNodeId)
+}
+
+async function publish(name: string, orderNumber: string, variables: Record<string, unknown> = {}) {
+  await zeebe.publishMessage({
+    name,
+    correlationKey: orderNumber,
+    variables: JSON.parse(JSON.stringify(variables)),
+    messageId: `${name}:${orderNumber}:${Date.now()}:${Math.random()}`,
+    timeToLive: 30000,
+  })
+}
+
+const instanceState = (key: string, state: string) =>
+  eventually(`instance ${key} ${state}`, async () => (await search.processInstanceState(key)) === state)
+
+async function childInstance(parentKey: string): Promise<string> {
+  return eventually(`the child instance of ${parentKey}`, async () => {
+    const page = await rest.post<{ items: { key: number; bpmnProcessId: string }[] }>('/v1/process-instances/search', {
+      filter: { parentKey: Number(parentKey) },
+    })
+    return page.items[0] ? String(page.items[0].key) : undefined
+  })
+}
+
+const steps = async (orderNumber: string) => (await events.listForOrder(orderNumber)).map((r) => `${r.step}:${r.outcome}`)
+
+const feasibleWorkshopReview = { workshopReview: { deliveryDate: '2027-03-01', decision: 'feasible', note: 'capacity free' } }
+
+async function draftContract(key: string, orderNumber: string, amount = 520) {
+  await completeTask(key, 'DRAFT_CONTRACT', {
+    contract: { contractNumber: `HT-${orderNumber}`, amount, currency: 'CNY', paymentTerms: 'full payment before production' },
+    paymentCollection: { remindOn: '2027-06-01' },
+  })
+}
+
+/** Contract signed and paid: the contract becomes effective. */
+async function signAndPay(key: string, orderNumber: string) {
+  await reached(key, 'CONTRACT_SIGNED')
+  await publish('contract-signed', orderNumber)
+  await reached(key, 'PAYMENT_RECEIVED')
+  await publish('payment-received', orderNumber, { payment: { amount: 520, currency: 'CNY' } })
+}
+
+test('a regular order with stock goes review → quote → contract → production instruction → shipment → invoice → settlement → COMPLETED', async () => {
+  const { key, orderNumber } = await start(regularOrder)
+
+  await completeTask(key, 'WORKSHOP_REVIEW', feasibleWorkshopReview)
+  await draftContract(key, orderNumber)
+  await signAndPay(key, orderNumber)
+  await reached(key, 'PRODUCTION_INSTRUCT', 'COMPLETED')
+  await reached(key, 'INVENTORY_CHECK', 'COMPLETED')
+
+  const child = await childInstance(key)
+  await completeTask(child, 'SHIPPING_INSTRUCTION', {
+    shippingInstruction: {
+      contractChecked: true,
+      paymentChecked: true,
+      dispatchDate: '2026-12-01',
+      deliveryDate: '2027-03-01',
+      deliveryAddress: '88 Tianhe Road, Guangzhou 510620',
+    },
+  })
+  await completeTask(child, 'SHIPPING_APPROVAL', { shippingApproval: { decision: 'approve', comment: 'contract paid, ship it' } })
+  await completeTask(child, 'PICK_AND_PACK', { packing: { allItemsPresent: true, marked: true, packageCount: 1, grossWeightKg: 6 } })
+  await completeTask(child, 'SHIPPING_DOCUMENTS', {
+    shippingDocuments: { shippingRequest: true, outboundSlip: true, carrierReceipt: true, sentAt: '2026-12-01T10:00:00+08:00' },
+  })
+  await reached(child, 'AWAIT_DELIVERY')
+  await publish('delivery-confirmed', orderNumber, { delivery: { deliveredOn: '2026-12-03', signedBy: 'Zhang San', damaged: false } })
+  await instanceState(child, 'COMPLETED')
+
+  await reached(key, 'INVOICE_ISSUE', 'COMPLETED')
+  await reached(key, 'AWAIT_BALANCE')
+  await publish('payment-received', orderNumber, { payment: { amount: 0, currency: 'CNY' } })
+  await completeTask(key, 'FINANCE_SETTLEMENT', { financeSettlement: { revenue: 520, cost: 300, receivablesCleared: true } })
+  await completeTask(key, 'CUSTOMER_FOLLOW_UP', {
+    followUp: { contactedOn: '2026-12-10', satisfaction: 'satisfied', feedback: 'arrived in good order' },
+  })
+  await instanceState(key, 'COMPLETED')
+
+  const path = (await reached(key, 'ORDER_COMPLETED', 'COMPLETED')).map((n) => n.flowNodeId)
+  for (const id of ['REVIEW_NOTIFY', 'WORKSHOP_REVIEW', 'DATE_FEASIBLE', 'QUOTE_CALCULATE', 'DRAFT_CONTRACT', 'CONTRACT_SIGNED',
+    'PAYMENT_RECEIVED', 'PRODUCTION_INSTRUCT', 'INVENTORY_CHECK', 'SHIPMENT', 'INVOICE_ISSUE', 'BALANCE_RECEIVED',
+    'FINANCE_SETTLEMENT', 'CUSTOMER_FOLLOW_UP', 'ORDER_COMPLETED']) {
+    assert.ok(path.includes(id), `visited ${id}`)
+  }
+  assert.not.ok(path.includes('PRODUCTION_FULFILMENT'), 'stock covered the order: no production')
+  assert.not.ok(path.includes('NEGOTIATE_EXTENSION'))
+  const childPath = (await reached(child, 'SHIPMENT_DELIVERED', 'COMPLETED')).map((n) => n.flowNodeId)
+  for (const id of ['SHIPPING_INSTRUCTION', 'SHIPPING_APPROVAL', 'PICK_AND_PACK', 'BOOK_CARRIER', 'NOTIFY_SHIPPED', 'SHIPPING_DOCUMENTS', 'DELIVERY_CONFIRMED', 'SHIPMENT_DELIVERED']) {
+    assert.ok(childPath.includes(id), `shipment visited ${id}`)
+  }
+
+  const done = await steps(orderNumber)
+  for (const step of ['order-validate:complete', 'review-notify:notified', 'inventory-check']) {
+    assert.ok(done.some((s) => s.startsWith(step)), `order_events has ${step}: ${done.join(', ')}`)
+  }
+  for (const step of ['quote-calculate', 'production-instruct', 'shipping-book', 'invoice-issue']) {
+    assert.ok(done.some((s) => s.startsWith(`${step}:`)), `order_events has ${step}: ${done.join(', ')}`)
+  }
+  const reservations = await db('stock_reservations').where({ order_number: orderNumber })
+  assert.is(reservations.length, 1)
+  assert.is(reservations[0].sku, 'PP-24C6')
+  const invoices = await db('invoices').where({ order_number: orderNumber })
+  assert.is(invoices.length, 1)
+  assert.is(Number(invoices[0].amount), 520)
+  assert.is((await db('shipments').where({ order_number: orderNumber })).length, 1)
+})
+
+async function nonRegularToGm() {
+  const { key, orderNumber } = await start(nonRegularOrder)
+  const review = await completeTask(key, 'ENGINEERING_REVIEW', {
+    engineeringReview: { reviewMeeting: false, productDecision: 'build to drawing OIC-1600-AC rev B', deliveryDate: '2027-03-01', decision: 'feasible' },
+  })
+  assert.equal(review.candidateGroup, ['engineering-supervisor'])
+  await completeTask(key, 'PRODUCT_PLAN', { productPlan: { description: 'modified cabinet, extra fan tray', plannedDeliveryDate: '2027-02-20', extraCost: 1200 } })
+  await completeTask(key, 'SALES_MANAGER_AGREEMENT', { salesManagerAgreement: { decision: 'agreed' } })
+  const gm = await waitTask(key, 'GM_APPROVAL')
+  assert.equal(gm.candidateGroup, ['general-manager'])
+  return { key, gm, orderNumber }
+}
+
+test('a non-regular order goes engineering review → product plan → sales manager → GM approves → technical files released → quote', async () => {
+  const { key, gm, orderNumber } = await nonRegularToGm()
+  await rest.post(`/v2/user-tasks/${gm.key}/completion`, { variables: { gmApproval: { decision: 'approved', decidedBy: 'general-manager' } } })
+
+  await waitTask(key, 'DRAFT_CONTRACT')
+  const path = (await reached(key, 'DRAFT_CONTRACT')).map((n) => n.flowNodeId)
+  assert.ok(path.includes('RELEASE_TECHNICAL_FILES'))
+  assert.ok(path.includes('QUOTE_CALCULATE'))
+  assert.not.ok(path.includes('WORKSHOP_REVIEW'))
+  assert.not.ok(path.includes('NEGOTIATE_EXTENSION'))
+  const quotes = await db('quotes').where({ order_number: orderNumber })
+  assert.is(quotes.length, 1)
+  // Special-modification surcharge (D2 一.三 2): 26800 + 20 %.
+  assert.is(Number(quotes[0].amount), 32160)
+  const done = await steps(orderNumber)
+  assert.ok(done.includes('review-notify:notified'), `technical files released: ${done.join(', ')}`)
+})
+
+test('a non-regular order the GM declines ends ORDER_DECLINED and the customer is told', async () => {
+  const { key, gm, orderNumber } = await nonRegularToGm()
+  await rest.post(`/v2/user-tasks/${gm.key}/completion`, {
+    variables: { gmApproval: { decision: 'declined', decidedBy: 'deputy-general-manager', comment: 'not our line of business' } },
+  })
+
+  await instanceState(key, 'COMPLETED')
+  const path = (await reached(key, 'ORDER_DECLINED', 'COMPLETED')).map((n) => n.flowNodeId)
+  assert.ok(path.includes('DECLINE_NOTIFY'))
+  assert.ok(path.includes('ORDER_DECLINED'))
+  assert.not.ok(path.includes('RELEASE_TECHNICAL_FILES'))
+  assert.not.ok(path.includes('QUOTE_CALCULATE'))
+  assert.ok((await steps(orderNumber)).includes('customer-notify:notified'))
+})
+
+test('an infeasible date is negotiated: the customer accepts a later date and the order goes on to the quote', async () => {
+  const { key, orderNumber } = await start(regularOrder)
+  await completeTask(key, 'WORKSHOP_REVIEW', { workshopReview: { deliveryDate: '2027-04-15', decision: 'not-feasible' } })
+  const negotiation = await completeTask(key, 'NEGOTIATE_EXTENSION', {
+    extensionNegotiation: { decision: 'accepted', note: 'customer agrees to mid April' },
+    agreedDeliveryDate: '2027-04-15',
+  })
+  assert.equal(negotiation.candidateGroup, ['sales-assistant'])
+  await waitTask(key, 'DRAFT_CONTRACT')
+  const path = (await reached(key, 'DRAFT_CONTRACT')).map((n) => n.flowNodeId)
+  assert.ok(path.includes('QUOTE_CALCULATE'))
+  assert.not.ok(path.includes('DECLINE_APPROVAL'))
+})
+
+test('an infeasible date the customer refuses goes to decline approval and ends ORDER_DECLINED', async () => {
+  const { key, orderNumber } = await start(regularOrder)
+  await completeTask(key, 'WORKSHOP_REVIEW', { workshopReview: { deliveryDate: '2027-06-30', decision: 'not-feasible' } })
+  await completeTask(key, 'NEGOTIATE_EXTENSION', { extensionNegotiation: { decision: 'refused', note: 'customer needs March' } })
+  const approval = await completeTask(key, 'DECLINE_APPROVAL', {
+    declineApproval: { decidedBy: 'general-manager', reason: 'cannot meet March delivery', confirmed: true },
+  })
+  assert.equal(approval.candidateGroup, ['general-manager'])
+  await instanceState(key, 'COMPLETED')
+  const path = (await reached(key, 'ORDER_DECLINED', 'COMPLETED')).map((n) => n.flowNodeId)
+  assert.ok(path.includes('DECLINE_NOTIFY'))
+  assert.ok(path.includes('ORDER_DECLINED'))
+  assert.not.ok(path.includes('QUOTE_CALCULATE'))
+})
+
+test('a minor change request (order-change-requested) is assessed and a change notice goes out; the order goes on', async () => {
+  const { key, orderNumber } = await start(regularOrder)
+  await waitTask(key, 'WORKSHOP_REVIEW')
+  await publish('order-change-requested', orderNumber, { changeRequest: { description: 'different label colour' } })
+  await completeTask(key, 'ASSESS_CHANGE', { changeAssessment: { kind: 'minor', summary: 'label colour only', leaderInformed: true } })
+  await reached(key, 'CHANGE_HANDLED', 'COMPLETED')
+  const path = await visited(key)
+  assert.ok(path.includes('CHANGE_NOTICE'))
+  assert.not.ok(path.includes('RE_REVIEW_DATE'))
+  // Non-interrupting: the review is still open.
+  assert.is((await openUserTasks(key, 'WORKSHOP_REVIEW')).length, 1)
+  assert.is(await search.processInstanceState(key), 'ACTIVE')
+  assert.ok((await steps(orderNumber)).includes('team-notify:notified'))
+})
+
+test('an unpaid order cancelled before shipment releases what it holds, refunds nothing and ends ORDER_CANCELLED', async () => {
+  const { key, orderNumber } = await start(regularOrder)
+  await waitTask(key, 'WORKSHOP_REVIEW')
+  await publish('order-cancel-requested', orderNumber, { cancellation: { reason: 'project postponed' } })
+  await instanceState(key, 'COMPLETED')
+  const path = (await reached(key, 'ORDER_CANCELLED', 'COMPLETED')).map((n) => n.flowNodeId)
+  assert.ok(path.includes('RELEASE_RESERVATIONS'))
+  assert.ok(path.includes('ORDER_CANCELLED'))
+  assert.not.ok(path.includes('REFUND_PAYMENT'))
+  assert.is((await refunds.listForOrder(orderNumber)).length, 0)
+  const done = await steps(orderNumber)
+  assert.ok(done.some((s) => s.startsWith('reservation-release:')), done.join(', '))
+  assert.ok(done.includes('customer-notify:notified'))
+})
+
+test('a paid order cancelled during shipment preparation is refunded exactly once and its stock released', async () => {
+  const { key, orderNumber } = await start(regularOrder)
+  await completeTask(key, 'WORKSHOP_REVIEW', feasibleWorkshopReview)
+  await draftContract(key, orderNumber, 520)
+  await signAndPay(key, orderNumber)
+  const child = await childInstance(key)
+  await waitTask(child, 'SHIPPING_INSTRUCTION')
+  assert.is((await db('stock_reservations').where({ order_number: orderNumber, status: 'reserved' })).length, 1)
+
+  await publish('order-cancel-requested', orderNumber, { cancellation: { reason: 'project cancelled' } })
+  await instanceState(key, 'COMPLETED')
+  const path = (await reached(key, 'ORDER_CANCELLED', 'COMPLETED')).map((n) => n.flowNodeId)
+  assert.ok(path.includes('REFUND_PAYMENT'))
+  assert.ok(path.includes('ORDER_CANCELLED'))
+  assert.not.ok(path.includes('INVOICE_ISSUE'))
+  await instanceState(child, 'CANCELED')
+
+  const rows = await refunds.listForOrder(orderNumber)
+  assert.is(rows.length, 1)
+  assert.is(rows[0].status, 'succeeded')
+  assert.is(Number(rows[0].amount), 520)
+  assert.is(rows[0].idempotency_key, `cancellation:${orderNumber}`)
+  assert.is((await db('stock_reservations').where({ order_number: orderNumber, status: 'reserved' })).length, 0)
+  assert.is((await steps(orderNumber)).filter((s) => s.startsWith('payment-refund:')).length, 1)
+  assert.is((await orders.find(orderNumber))?.order_number, orderNumber)
+})
+
+test('a cancelled order whose refund the provider declines goes to finance (REFUND_FAILED) and still ends ORDER_CANCELLED', async () => {
+  // The sandbox payment provider declines refunds above 50000.
+  const { key, orderNumber } = await start(regularOrder)
+  await completeTask(key, 'WORKSHOP_REVIEW', feasibleWorkshopReview)
+  await draftContract(key, orderNumber, 60000)
+  await signAndPay(key, orderNumber)
+  const child = await childInstance(key)
+  await waitTask(child, 'SHIPPING_INSTRUCTION')
+
+  await publish('order-cancel-requested', orderNumber, { cancellation: { reason: 'project cancelled' } })
+  const failed = await completeTask(key, 'REFUND_FAILED', {
+    refundFailure: { resolution: 'refunded-manually', amountRefunded: 60000, reference: 'BANK-TT-0001', comment: 'refunded by bank transfer' },
+  })
+  assert.equal(failed.candidateGroup, ['finance'])
+  await instanceState(key, 'COMPLETED')
+  const path = (await reached(key, 'ORDER_CANCELLED', 'COMPLETED')).map((n) => n.flowNodeId)
+  assert.ok(path.includes('REFUND_DECLINED'))
+  assert.ok(path.includes('NOTIFY_CANCELLATION'))
+
+  const rows = await refunds.listForOrder(orderNumber)
+  assert.is(rows.length, 1, 'asked once, not retried')
+  assert.is(rows[0].status, 'declined')
+  assert.is(Number(rows[0].amount), 60000)
+  assert.equal((await steps(orderNumber)).filter((s) => s.startsWith('payment-refund:')), ['payment-refund:declined'])
+})
+
+test.run()

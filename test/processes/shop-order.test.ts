@@ -1,0 +1,133 @@
+import { test } from 'uvu'
+import * as assert from 'uvu/assert'
+import { seedDemoCatalogue } from '../../lib/seed.ts'
+import { createOrderEventRepository } from '../../lib/repositories/order-events.ts'
+import { createOrderRepository } from '../../lib/repositories/orders.ts'
+import { eventually, rest, search, uniqueOrderNumber, withWorkers, type UserTask } from '../helpers.ts'
+
+const { db, zeebe, start: startInstance } = withWorkers(test)
+const events = createOrderEventRepository(db)
+const orders = createOrderRepository(db)
+
+test.before(async () => {
+  await seedDemoCatalogue(db)
+})
+
+const chinaDate = (at: Date) => new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai' }).format(at)
+const daysFromNow = (days: number) => chinaDate(new Date(Date.now() + days * 86400000))
+
+function shopOrder(orderNumber: string) {
+  return {
+    orderNumber,
+    channel: 'shop',
+    customer: { name: 'Zhang Wei', phone: '+86 138 0000 0004' },
+    lines: [{ productName: 'Patch panel 配线面板 24-port Cat6', sku: 'PP-24C6', quantity: 1, unitPrice: 260 }],
+    deliveryAddress: 'Yuexiu District, Guangzhou',
+    shippingMethod: 'express',
+    deliveryDate: daysFromNow(5),
+    payment: { amount: 260, paidAt: new Date().toISOString() },
+  }
+}
+
+/** autoConfirmDays 0: the receipt is confirmed automatically as soon as the shipment ends. */
+async function start(orderPaid: boolean) {
+  const orderNumber = uniqueOrderNumber('SO')
+  const key = await startInstance('shop-order', { order: shopOrder(orderNumber), orderPaid, customerReplyDays: 3, autoConfirmDays: 0 })
+  return { key, orderNumber }
+}
+
+/** The element ids of the instance once Operate shows `last` completed. */
+async function visited(key: string, what: string, last: string) {
+  return eventually(`${what} in ${key}`, async () => {
+    const nodes = await search.flowNodes(key)
+    return nodes.some((n) => n.flowNodeId === last && n.state === 'COMPLETED') && nodes.map((n) => n.flowNodeId)
+  })
+}
+
+async function task(key: string, elementId: string): Promise<UserTask> {
+  const [found] = await eventually(`user task ${elementId} in ${key}`, async () => {
+    const tasks = await search.userTasks(key, elementId)
+    return tasks.length > 0 && tasks
+  })
+  return found
+}
+const completeTask = (t: UserTask, variables: Record<string, unknown>) => rest.post(`/v2/user-tasks/${t.key}/completion`, { variables })
+
+/** The shipment instance the SHIPMENT call activity started. */
+async function childShipment(key: string) {
+  return eventually('the shipment instance', async () => {
+    const found = await rest.post<{ items: { key: number; bpmnProcessId: string }[] }>('/v1/process-instances/search', { filter: { parentKey: Number(key) } })
+    return found.items.find((i) => i.bpmnProcessId === 'shipment')
+  })
+}
+
+async function confirmAndPick(key: string) {
+  await completeTask(await task(key, 'CONFIRM_ORDER'), {
+    orderConfirmation: { itemsChecked: true, deliveryAddress: 'Yuexiu District, Guangzhou', outcome: 'confirmed' },
+  })
+  return task(key, 'PICK_QC_PACK')
+}
+
+test('a paid order in stock: confirm → stock → pick/qc/pack → shipment → automatic receipt → review invitation → settlement → COMPLETED', async () => {
+  const { key, orderNumber } = await start(true)
+  const pick = await confirmAndPick(key)
+  assert.equal(pick.candidateGroup, ['warehouse'])
+  assert.is((await orders.find(orderNumber))?.status, 'stock-reserved', 'inventory-check created the orders row')
+  await completeTask(pick, { packing: { allItemsPicked: true, qualityChecked: true, packed: true, packageCount: 1 } })
+
+  const child = String((await childShipment(key)).key)
+  await completeTask(await task(child, 'SHIPPING_INSTRUCTION'), {
+    shippingInstruction: { contractChecked: true, paymentChecked: true, dispatchDate: daysFromNow(0), deliveryDate: daysFromNow(5), deliveryAddress: 'Yuexiu District, Guangzhou' },
+  })
+  await completeTask(await task(child, 'SHIPPING_DOCUMENTS'), {
+    shippingDocuments: { shippingRequest: true, outboundSlip: true, carrierReceipt: true, sentAt: new Date().toISOString() },
+  })
+  await eventually('the wait for delivery', async () => (await search.flowNodes(child)).some((n) => n.flowNodeId === 'AWAIT_DELIVERY'))
+  await zeebe.publishMessage({ name: 'delivery-confirmed', correlationKey: orderNumber, variables: { delivery: { deliveredOn: daysFromNow(2), signedBy: 'Zhang Wei', damaged: false } }, messageId: `delivery-${orderNumber}`, timeToLive: 0 })
+
+  const settlement = await task(key, 'SETTLEMENT')
+  assert.equal(settlement.candidateGroup, ['finance'])
+  await completeTask(settlement, { settlement: { statementNumber: `ST-${orderNumber}`, settledOn: daysFromNow(0), amount: 260 } })
+  await eventually('the order COMPLETED', async () => (await search.processInstanceState(key)) === 'COMPLETED')
+  const ids = await visited(key, 'ORDER_COMPLETED', 'ORDER_COMPLETED')
+  assert.ok(ids.includes('AUTO_CONFIRM') && ids.includes('INVITE_REVIEW') && ids.includes('ORDER_COMPLETED'))
+  const rows = await events.listForOrder(orderNumber)
+  assert.equal(rows.map((r) => r.step), ['inventory-check', 'shipping-book', 'customer-notify', 'customer-notify'])
+  const notices = await db('notifications').where({ order_number: orderNumber }).orderBy('id')
+  assert.equal(notices.map((n) => n.template), ['shipment-dispatched', 'review-invitation'])
+})
+
+test('an unpaid order cancelled before shipment is closed without refund', async () => {
+  const { key, orderNumber } = await start(false)
+  await eventually('the wait for payment', async () => (await search.flowNodes(key)).some((n) => n.flowNodeId === 'PAYMENT_RECEIVED'))
+  await zeebe.publishMessage({ name: 'order-cancel-requested', correlationKey: orderNumber, variables: { cancellation: { reason: 'changed my mind' } }, messageId: `cancel-${orderNumber}`, timeToLive: 0 })
+  await eventually('the order COMPLETED (closed)', async () => (await search.processInstanceState(key)) === 'COMPLETED')
+  const ids = await visited(key, 'UNPAID_ORDER_CLOSED', 'UNPAID_ORDER_CLOSED')
+  assert.ok(!ids.includes('REFUND_ON_CANCEL'))
+  assert.equal(await db('refunds').where({ order_number: orderNumber }), [])
+})
+
+test('a paid order cancelled before shipment (at Confirm order, before the stock check) is refunded exactly once and closed', async () => {
+  const { key, orderNumber } = await start(true)
+  await eventually('Confirm order reached', async () => (await search.flowNodes(key)).some((n) => n.flowNodeId === 'CONFIRM_ORDER'))
+  await zeebe.publishMessage({ name: 'order-cancel-requested', correlationKey: orderNumber, variables: { cancellation: { reason: 'found it cheaper' } }, messageId: `cancel-${orderNumber}`, timeToLive: 0 })
+  await eventually('the order COMPLETED (cancelled)', async () => (await search.processInstanceState(key)) === 'COMPLETED')
+  const ids = await visited(key, 'ORDER_CANCELLED', 'ORDER_CANCELLED')
+  for (const id of ['RELEASE_ON_CANCEL', 'REFUND_ON_CANCEL', 'NOTIFY_CANCELLED', 'ORDER_CANCELLED']) assert.ok(ids.includes(id), id)
+  assert.ok(!ids.includes('INVENTORY_CHECK'))
+
+  // reservation-release created the orders row the refund and the notice refer to.
+  const [order] = await db('orders').where({ order_number: orderNumber })
+  assert.is(order.channel, 'shop')
+  const refunds = await db('refunds').where({ order_number: orderNumber })
+  assert.is(refunds.length, 1)
+  assert.is(refunds[0].status, 'succeeded')
+  assert.is(refunds[0].idempotency_key, `cancellation:${orderNumber}`)
+  assert.is(Number(refunds[0].amount), 260)
+  const notices = await db('notifications').where({ order_number: orderNumber })
+  assert.equal(notices.map((n) => [n.template, Number(n.payload.refundAmount)]), [['order-cancelled', 260]])
+  const steps = (await db('order_events').where({ order_number: orderNumber }).orderBy('id')).map((r) => r.step)
+  assert.equal(steps, ['reservation-release', 'payment-refund', 'customer-notify'])
+})
+
+test.run()

@@ -1,0 +1,198 @@
+/**
+ * Fault injection for the reliability tests: the real worker modules run through the real
+ * runtime (`startWorkers`), but on a test-only job type (so the workers of other suites running
+ * on the same engine never take these jobs), over a zeebe client, outside services and a
+ * database connection that the test can break.
+ */
+import net from 'node:net'
+import path from 'node:path'
+import type { Camunda8 } from '@camunda8/sdk'
+import type { Knex } from 'knex'
+import { deployAll } from '../../lib/deploy.ts'
+import { projectRoot, type Config } from '../../lib/config.ts'
+import type { PaymentClient, RefundRequest } from '../../lib/clients/payment.ts'
+import type { BookingRequest, CarrierClient } from '../../lib/clients/carrier.ts'
+import { workerDeps } from '../../lib/system.ts'
+import { loadWorkerModules, startWorkers, type RunningWorkers } from '../../lib/worker-runtime.ts'
+import type { WorkerModule } from '../../lib/worker.ts'
+import { config, rest } from '../helpers.ts'
+
+type ZeebeClient = ReturnType<Camunda8['getZeebeGrpcApiClient']>
+
+/** Short lock time, so a lost or slow job is handed out again within seconds. */
+export const faultConfig: Config = { ...config, WORKER_JOB_TIMEOUT_MS: 3000, WORKER_POLL_INTERVAL_MS: 1000 }
+
+/** The test process of a worker: START → TASK (job type `test-reliability-<taskType>`) → END. */
+export const testProcessId = (taskType: string) => `test-reliability-${taskType}`
+
+export async function deployTestProcess(camunda: Camunda8, taskType: string): Promise<void> {
+  await deployAll(camunda, [{ file: path.join(projectRoot, `test/fixtures/${testProcessId(taskType)}.bpmn`), kind: 'process' }])
+}
+
+/**
+ * The worker module `taskType` subscribed under the test job type; its handler still sees the
+ * real type, so history rows and idempotency keys are those of production.
+ */
+export async function testModule(taskType: string, runs: { count: number; jobKey?: string } = { count: 0 }): Promise<WorkerModule> {
+  const mod = (await loadWorkerModules()).find((m) => m.taskType === taskType)
+  if (!mod) throw new Error(`no worker module ${taskType}`)
+  return {
+    ...mod,
+    taskType: testProcessId(taskType),
+    createHandler: (deps) => {
+      const handler = mod.createHandler(deps)
+      return (job) => {
+        runs.count++
+        runs.jobKey = job.key
+        return handler({ ...job, type: taskType })
+      }
+    },
+  }
+}
+
+/**
+ * A zeebe client whose first `completeJob` is lost: it never reaches the engine, and the job is
+ * handed back as it is (same key, same retries), as the engine does when its lock runs out. The
+ * hand-back is immediate rather than waiting for WORKER_JOB_TIMEOUT_MS, because the shared
+ * engine's clock is pinned by other suites at times, and a timed-out job then is not redelivered.
+ */
+export function losingFirstCompletion(zeebe: ZeebeClient) {
+  const state = { completions: 0, lost: 0 }
+  const client = new Proxy(zeebe, {
+    get(target, prop) {
+      const value = Reflect.get(target, prop, target)
+      if (prop === 'completeJob') {
+        return async (...args: Parameters<ZeebeClient['completeJob']>) => {
+          state.completions++
+          if (state.lost === 0) {
+            state.lost++
+            await target.failJob({ jobKey: args[0].jobKey, errorMessage: 'injected fault: completion lost', retries: 3, retryBackOff: 0 })
+            throw new Error('injected fault: the completion was lost on the way to the engine')
+          }
+          return target.completeJob(...args)
+        }
+      }
+      return typeof value === 'function' ? value.bind(target) : value
+    },
+  })
+  return { client, state }
+}
+
+/** Counts the calls to the payment provider; the first may be held back `firstDelayMs`. */
+export function countingPayment(base: PaymentClient, hooks: { firstDelayMs?: number; onFirstCall?: () => Promise<void> | void } = {}) {
+  const calls: RefundRequest[] = []
+  const client: PaymentClient = {
+    ...base,
+    async refund(request) {
+      calls.push(request)
+      const answer = await base.refund(request)
+      if (calls.length === 1) {
+        if (hooks.firstDelayMs) await new Promise((resolve) => setTimeout(resolve, hooks.firstDelayMs))
+        await hooks.onFirstCall?.()
+      }
+      return answer
+    },
+  }
+  return { client, calls, keys: () => new Set(calls.map((c) => c.idempotencyKey)) }
+}
+
+/** Counts the bookings asked of the carrier. */
+export function countingCarrier(base: CarrierClient) {
+  const calls: BookingRequest[] = []
+  const client: CarrierClient = {
+    ...base,
+    async book(request) {
+      calls.push(request)
+      return base.book(request)
+    },
+  }
+  return { client, calls, keys: () => new Set(calls.map((c) => c.idempotencyKey)) }
+}
+
+/** Starts the one worker `taskType` under its test job type, with the given faults. */
+export async function startFaultyWorker(options: {
+  taskType: string
+  zeebe: ZeebeClient
+  db: Knex
+  payment?: PaymentClient
+  carrier?: CarrierClient
+  config?: Config
+  /** Counts the jobs the handler was given (first runs and redeliveries). */
+  runs?: { count: number; jobKey?: string }
+}): Promise<RunningWorkers> {
+  const cfg = options.config ?? faultConfig
+  const deps = workerDeps(cfg, options.db)
+  deps.outside = { ...deps.outside, ...(options.payment ? { payment: options.payment } : {}), ...(options.carrier ? { carrier: options.carrier } : {}) }
+  return startWorkers({ config: cfg, zeebe: options.zeebe, deps, modules: [await testModule(options.taskType, options.runs)] })
+}
+
+/** The order row every step's foreign keys point at. */
+export async function insertOrder(db: Knex, orderNumber: string, channel: 'contract' | 'shop' = 'shop'): Promise<void> {
+  await db('orders')
+    .insert({ order_number: orderNumber, channel, customer_name: 'Reliability Test Co.', priority: 'normal', status: 'received', data: {}, process_instance_key: null })
+    .onConflict('order_number')
+    .ignore()
+}
+
+export interface Incident {
+  key: number
+  jobKey?: number
+  errorType: string
+  errorMessage: string
+  state: string
+}
+
+export async function activeIncidents(processInstanceKey: string): Promise<Incident[]> {
+  const page = await rest.post<{ items: Incident[] }>('/v2/incidents/search', {
+    filter: { processInstanceKey: Number(processInstanceKey), state: 'ACTIVE' },
+  })
+  return page.items
+}
+
+/**
+ * A TCP proxy on 127.0.0.1:<random port> to `target`: `close()` drops every connection and
+ * refuses new ones (the database "goes away"), `open()` listens on the same port again.
+ */
+export async function tcpProxy(target: { host: string; port: number }) {
+  const sockets = new Set<net.Socket>()
+  const server = net.createServer((client) => {
+    const upstream = net.connect(target.port, target.host)
+    sockets.add(client).add(upstream)
+    const drop = () => {
+      client.destroy()
+      upstream.destroy()
+      sockets.delete(client)
+      sockets.delete(upstream)
+    }
+    client.on('error', drop).on('close', drop)
+    upstream.on('error', drop).on('close', drop)
+    client.pipe(upstream).pipe(client)
+  })
+  const listen = (port: number) =>
+    new Promise<void>((resolve, reject) => {
+      server.once('error', reject)
+      server.listen(port, '127.0.0.1', () => {
+        server.off('error', reject)
+        resolve()
+      })
+    })
+  await listen(0)
+  const port = (server.address() as net.AddressInfo).port
+  let listening = true
+  return {
+    port,
+    async close() {
+      if (!listening) return
+      listening = false
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()))
+      for (const socket of sockets) socket.destroy()
+      sockets.clear()
+      await closed
+    },
+    async open() {
+      if (listening) return
+      await listen(port)
+      listening = true
+    },
+  }
+}
