@@ -1,48 +1,10 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import type { Knex } from 'knex'
-import type { Notification as Sent } from '../../lib/clients/notifier.ts'
-import type { Notification, NotificationRow } from '../../lib/repositories/notifications.ts'
-import type { StepKey, StepResult } from '../../lib/repositories/order-events.ts'
 import type { JobContext } from '../../lib/worker.ts'
 import { createHandler, errorCodes, type EscalationNotifyVariables } from '../../workers/escalation-notify.ts'
+import { notifyFakes } from './notify-fakes.ts'
 
-function fakes({ failSends = 0 } = {}) {
-  const rows: NotificationRow[] = []
-  const steps: { key: StepKey; outcome: string }[] = []
-  const results = new Map<string, unknown>()
-  const sent: Sent[] = []
-  let failuresLeft = failSends
-  const events = {
-    once: async <R>(key: StepKey, work: (trx: Knex.Transaction) => Promise<StepResult<R>>) => {
-      const id = `${key.step}/${key.job_key}`
-      if (!results.has(id)) {
-        const { outcome, result } = await work({} as Knex.Transaction)
-        steps.push({ key, outcome })
-        results.set(id, result)
-      }
-      return results.get(id) as R
-    },
-  }
-  const notifications = {
-    enqueue: async (n: Notification) => {
-      const found = rows.find((r) => r.idempotency_key === n.idempotency_key)
-      if (found) return { row: found, created: false }
-      rows.push({ id: rows.length + 1, status: 'pending', attempts: 0, ...n } as NotificationRow)
-      return { row: rows.at(-1)!, created: true }
-    },
-    markSent: async (id: number) => void Object.assign(rows[id - 1], { status: 'sent' }),
-    markFailed: async (id: number, error: string) => void Object.assign(rows[id - 1], { attempts: rows[id - 1].attempts + 1, last_error: error }),
-  }
-  const notifier = {
-    notify: async (message: Sent) => {
-      if (failuresLeft-- > 0) throw new Error('notification webhook answered 503 Service Unavailable')
-      sent.push(message)
-      return { delivered: true as const, duplicate: false }
-    },
-  }
-  return { rows, steps, sent, deps: { events, notifications, outside: { notifier } } as never }
-}
+const fakes = (options: { failSends?: number } = {}) => notifyFakes(options)
 
 const job = (variables: EscalationNotifyVariables, headers: Record<string, string> = {}, key = '101'): JobContext<EscalationNotifyVariables> => ({
   key,
