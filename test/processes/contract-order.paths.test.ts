@@ -269,6 +269,44 @@ test('a minor change request (order-change-requested) is assessed and a change n
   assert.ok((await steps(orderNumber)).includes('team-notify:notified'))
 })
 
+test('a change affecting the delivery date is re-reviewed by production and negotiated with the customer (D2 一.五.2(2))', async () => {
+  const { key, orderNumber } = await start(regularOrder)
+  await waitTask(key, 'WORKSHOP_REVIEW')
+  await publish('order-change-requested', orderNumber, { changeRequest: { description: 'add 10 units' } })
+  await completeTask(key, 'ASSESS_CHANGE', { changeAssessment: { kind: 'delivery-date', summary: 'quantity 4 → 14', leaderInformed: true } })
+  const reReview = await completeTask(key, 'RE_REVIEW_DATE', { dateReReview: { deliveryDate: '2027-04-15', note: 'ten more units' } })
+  assert.equal(reReview.candidateGroup, ['production-manager'])
+  await completeTask(key, 'NEGOTIATE_CHANGED_DATE', {
+    changeNegotiation: { decision: 'accepted', note: 'customer agrees to 15 April' },
+    agreedDeliveryDate: '2027-04-15',
+  })
+  await reached(key, 'CHANGE_HANDLED', 'COMPLETED')
+  const path = await visited(key)
+  assert.ok(path.includes('CHANGE_NOTICE'))
+  assert.not.ok(path.includes('RE_REVIEW_NON_REGULAR'))
+  assert.is((await openUserTasks(key, 'WORKSHOP_REVIEW')).length, 1)
+  assert.ok((await steps(orderNumber)).includes('team-notify:notified'))
+})
+
+test('a change of structure or main components is re-reviewed as non-regular with a supplementary contract (D2 一.五.2(3))', async () => {
+  const { key, orderNumber } = await start(regularOrder)
+  await waitTask(key, 'WORKSHOP_REVIEW')
+  await publish('order-change-requested', orderNumber, { changeRequest: { description: 'different main breaker' } })
+  await completeTask(key, 'ASSESS_CHANGE', { changeAssessment: { kind: 'structure', summary: 'main breaker changed', leaderInformed: true } })
+  const review = await completeTask(key, 'RE_REVIEW_NON_REGULAR', {
+    changeReview: { decision: 'accept', reviewMeeting: true, deliveryDate: '2027-05-01', planChanges: 'new breaker, new drawing', supplementNeeded: true },
+  })
+  assert.equal(review.candidateGroup, ['engineering-supervisor'])
+  await completeTask(key, 'SUPPLEMENTARY_CONTRACT', {
+    supplementaryContract: { needed: 'signed', contractNumber: 'SC-2026-0001', additionalPrice: 1200, note: 'breaker upgrade' },
+  })
+  await reached(key, 'CHANGE_HANDLED', 'COMPLETED')
+  const path = await visited(key)
+  assert.ok(path.includes('CHANGE_NOTICE'))
+  assert.not.ok(path.includes('RE_REVIEW_DATE'))
+  assert.ok((await steps(orderNumber)).includes('team-notify:notified'))
+})
+
 test('an unpaid order cancelled before shipment releases what it holds, refunds nothing and ends ORDER_CANCELLED', async () => {
   const { key, orderNumber } = await start(regularOrder)
   await waitTask(key, 'WORKSHOP_REVIEW')
