@@ -192,6 +192,41 @@ test('incoming inspection below 95 % is escalated to the quality lead (QC_ESCALA
   )
 })
 
+test('an incoming lot with a general quality problem is rejected to the supplier and, replaced, received again (D10 17E)', async () => {
+  const order = await newOrder()
+  const key = await start(order)
+  await complete(key, 'PRODUCTION_PLAN', plan([
+    { material: 'Side panel', model: 'NC-42U-6010', quantity: 20, requiredDate: '2026-01-04', supply: 'transfer-or-purchase' },
+  ]))
+  const [request] = await eventually('the purchase request', async () => {
+    const rows = await purchaseRequests.listForOrder(order.orderNumber)
+    return rows.length === 1 && rows
+  })
+  await zeebe.publishMessage({
+    name: 'goods-received', correlationKey: request.request_number, messageId: `${request.request_number}-received`,
+    timeToLive: 60000, variables: {},
+  })
+  await complete(key, 'RECEIVE_GOODS', goodsReceipt(20))
+  const inspection = incomingInspection(20, 20)
+  await complete(key, 'INCOMING_INSPECTION', { incomingInspection: { ...inspection.incomingInspection, problemKind: 'general' } })
+
+  const settle = await complete(key, 'SUPPLIER_NONCONFORMANCE', {
+    supplierResolution: { action: 'replace', agreedDate: '2026-12-20', comment: 'scratched finish, supplier replaces the lot' },
+  })
+  assert.equal(settle.candidateGroup, ['procurement'])
+  const [lot] = await inspections.listForOrder(order.orderNumber)
+  assert.equal([lot.kind, lot.verdict, lot.purchase_request_number], ['incoming', 'reject', request.request_number])
+
+  await zeebe.publishMessage({
+    name: 'goods-received', correlationKey: request.request_number, messageId: `${request.request_number}-replaced`,
+    timeToLive: 60000, variables: {},
+  })
+  await complete(key, 'RECEIVE_GOODS', goodsReceipt(20), 2)
+  await eventually('INCOMING_LOT_REJECTED passed', async () =>
+    (await search.flowNodes(key)).some((n) => n.flowNodeId === 'INCOMING_LOT_REJECTED' && n.state === 'COMPLETED'),
+  )
+})
+
 test('final inspection fail → rework → tightened re-inspection pass → PRODUCTION_COMPLETED', async () => {
   const order = await newOrder()
   const key = await start(order)
