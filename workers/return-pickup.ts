@@ -18,6 +18,7 @@ import type { Address, BookingResult } from '../lib/clients/carrier.ts'
 import type { OutsideServices } from '../lib/clients/outside-services.ts'
 import { complete, stepKey, type Handler, type WorkerDeps } from '../lib/worker.ts'
 import { chinaDate, pendingCarrier, recordBooking, toAddress } from './shipping-book.ts'
+import { returnRequestSchema } from '../lib/schemas.ts'
 
 export const taskType = 'return-pickup'
 
@@ -29,16 +30,8 @@ export const variablesSchema = {
   required: ['returnRequest', 'returnReview'],
   properties: {
     returnRequest: {
-      type: 'object',
-      required: ['returnNumber', 'orderNumber'],
-      properties: {
-        returnNumber: { type: 'string', minLength: 1 },
-        orderNumber: { type: 'string', minLength: 1 },
-        items: { type: ['array', 'null'] },
-        reason: { type: ['string', 'null'] },
-        reasonKind: { type: ['string', 'null'] },
-        pickupAddress: { type: ['string', 'object', 'null'] },
-      },
+      ...returnRequestSchema,
+      properties: { ...returnRequestSchema.properties, pickupAddress: { type: ['string', 'object', 'null'] } },
     },
     returnReview: {
       type: 'object',

@@ -17,6 +17,7 @@
 import { refundIdempotencyKey } from '../lib/repositories/refunds.ts'
 import { toCents } from '../lib/repositories/support.ts'
 import { complete, stepKey, type Handler, type WorkerDeps } from '../lib/worker.ts'
+import { returnRequestSchema } from '../lib/schemas.ts'
 
 export const taskType = 'returns-record'
 
@@ -26,17 +27,7 @@ export const variablesSchema = {
   type: 'object',
   required: ['returnRequest'],
   properties: {
-    returnRequest: {
-      type: 'object',
-      required: ['returnNumber', 'orderNumber'],
-      properties: {
-        returnNumber: { type: 'string', minLength: 1 },
-        orderNumber: { type: 'string', minLength: 1 },
-        items: { type: ['array', 'null'] },
-        reason: { type: ['string', 'null'] },
-        reasonKind: { type: ['string', 'null'] },
-      },
-    },
+    returnRequest: returnRequestSchema,
     inspection: optionalObject,
     refundDecision: optionalObject,
     refundAmount: { type: ['number', 'string', 'null'] },

@@ -162,7 +162,8 @@ test('shortages: one purchase request per shortage, goods-received by request nu
   )
 })
 
-test('incoming inspection below 95 % is escalated to the quality lead (QC_ESCALATION)', async () => {
+/** An order short of 20 side panels: planned, the purchase request raised, its goods received and counted. */
+async function oneShortageReceived() {
   const order = await newOrder()
   const key = await start(order)
   await complete(key, 'PRODUCTION_PLAN', plan([
@@ -177,6 +178,11 @@ test('incoming inspection below 95 % is escalated to the quality lead (QC_ESCALA
     timeToLive: 60000, variables: {},
   })
   await complete(key, 'RECEIVE_GOODS', goodsReceipt(20))
+  return { order, key, request }
+}
+
+test('incoming inspection below 95 % is escalated to the quality lead (QC_ESCALATION)', async () => {
+  const { order, key, request } = await oneShortageReceived()
   await complete(key, 'INCOMING_INSPECTION', incomingInspection(20, 18)) // 90 %
 
   const [escalation] = await eventually('the QC escalation task', async () => {
@@ -193,20 +199,7 @@ test('incoming inspection below 95 % is escalated to the quality lead (QC_ESCALA
 })
 
 test('an incoming lot with a general quality problem is rejected to the supplier and, replaced, received again (D10 17E)', async () => {
-  const order = await newOrder()
-  const key = await start(order)
-  await complete(key, 'PRODUCTION_PLAN', plan([
-    { material: 'Side panel', model: 'NC-42U-6010', quantity: 20, requiredDate: '2026-01-04', supply: 'transfer-or-purchase' },
-  ]))
-  const [request] = await eventually('the purchase request', async () => {
-    const rows = await purchaseRequests.listForOrder(order.orderNumber)
-    return rows.length === 1 && rows
-  })
-  await zeebe.publishMessage({
-    name: 'goods-received', correlationKey: request.request_number, messageId: `${request.request_number}-received`,
-    timeToLive: 60000, variables: {},
-  })
-  await complete(key, 'RECEIVE_GOODS', goodsReceipt(20))
+  const { order, key, request } = await oneShortageReceived()
   const inspection = incomingInspection(20, 20)
   await complete(key, 'INCOMING_INSPECTION', { incomingInspection: { ...inspection.incomingInspection, problemKind: 'general' } })
 

@@ -1,0 +1,14 @@
+/** JSON schemas of process variables that more than one worker reads. */
+
+/** `returnRequest` as return-refund carries it (D3 退货 1); workers may add fields of their own. */
+export const returnRequestSchema = {
+  type: 'object',
+  required: ['returnNumber', 'orderNumber'],
+  properties: {
+    returnNumber: { type: 'string', minLength: 1 },
+    orderNumber: { type: 'string', minLength: 1 },
+    items: { type: ['array', 'null'] },
+    reason: { type: ['string', 'null'] },
+    reasonKind: { type: ['string', 'null'] },
+  },
+} as const
