@@ -1,13 +1,13 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import type { Knex } from 'knex'
-import type { StepKey, StepResult } from '../../lib/repositories/order-events.ts'
+import type { StepKey } from '../../lib/repositories/order-events.ts'
 import type { OrderUpsert } from '../../lib/repositories/orders.ts'
 import type { ProductRow } from '../../lib/repositories/products.ts'
 import type { ReservationRequest, StockReservationRow } from '../../lib/repositories/stock-reservations.ts'
 import type { JobContext, Outcome } from '../../lib/worker.ts'
 import { createHandler } from '../../workers/inventory-check.ts'
 import type { OrderWithLines } from '../../workers/quote-calculate.ts'
+import { fakeEvents } from './fake-events.ts'
 
 const catalogue = [
   { sku: 'ODF-144', name: 'Optical distribution frame 144-core', model: 'ODF-144-FC' },
@@ -20,8 +20,7 @@ function fakes(onHand: Record<string, number>, options: { knownOrders?: string[]
   const reservations: StockReservationRow[] = []
   const upserts: OrderUpsert[] = []
   const statuses: string[] = []
-  const steps: StepKey[] = []
-  const results = new Map<string, unknown>()
+  const { steps, events } = fakeEvents()
   const known = new Set(options.knownOrders ?? [])
   const active = (sku: string) => reservations.filter((r) => r.sku === sku && r.status === 'reserved')
   const deps = {
@@ -55,17 +54,7 @@ function fakes(onHand: Record<string, number>, options: { knownOrders?: string[]
       },
       setStatus: async (_n: string, status: string) => void statuses.push(status),
     },
-    events: {
-      once: async <R>(key: StepKey, work: (trx: Knex.Transaction) => Promise<StepResult<R>>) => {
-        const id = `${key.step}/${key.job_key}`
-        if (!results.has(id)) {
-          const result = (await work({} as Knex.Transaction)).result
-          steps.push(key)
-          results.set(id, result)
-        }
-        return results.get(id) as R
-      },
-    },
+    events,
   }
   const held = () => reservations.filter((r) => r.status === 'reserved').map((r) => [r.order_number, r.sku, r.quantity])
   return { reservations, held, upserts, statuses, steps, deps: deps as never }

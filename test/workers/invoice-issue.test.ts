@@ -1,21 +1,20 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import type { Knex } from 'knex'
 import type { ContractRow } from '../../lib/repositories/contracts.ts'
 import type { CustomerRow } from '../../lib/repositories/customers.ts'
 import type { Invoice } from '../../lib/repositories/invoices.ts'
-import type { StepKey, StepResult } from '../../lib/repositories/order-events.ts'
+import type { StepKey } from '../../lib/repositories/order-events.ts'
 import type { QuoteRow } from '../../lib/repositories/quotes.ts'
 import type { JobContext, Outcome } from '../../lib/worker.ts'
 import { addDays, createHandler, termDays } from '../../workers/invoice-issue.ts'
+import { fakeEvents } from './fake-events.ts'
 
 const today = '2026-11-24'
 
 function fakes(stored: { contract?: Partial<ContractRow>; quote?: Partial<QuoteRow>; customer?: Partial<CustomerRow> } = {}) {
   const issued: Invoice[] = []
   const statuses: string[] = []
-  const steps: StepKey[] = []
-  const results = new Map<string, unknown>()
+  const { steps, events } = fakeEvents()
   const deps = {
     invoices: {
       insertOrGet: async (invoice: Invoice) => {
@@ -27,17 +26,7 @@ function fakes(stored: { contract?: Partial<ContractRow>; quote?: Partial<QuoteR
     quotes: { latestForOrder: async () => stored.quote },
     customers: { findByName: async (name: string) => (stored.customer?.name === name ? stored.customer : undefined) },
     orders: { setStatus: async (_n: string, status: string) => void statuses.push(status) },
-    events: {
-      once: async <R>(key: StepKey, work: (trx: Knex.Transaction) => Promise<StepResult<R>>) => {
-        const id = `${key.step}/${key.job_key}`
-        if (!results.has(id)) {
-          const result = (await work({} as Knex.Transaction)).result
-          steps.push(key)
-          results.set(id, result)
-        }
-        return results.get(id) as R
-      },
-    },
+    events,
   }
   return { issued, statuses, steps, deps: deps as never }
 }

@@ -1,11 +1,11 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import type { Knex } from 'knex'
-import type { StepKey, StepResult } from '../../lib/repositories/order-events.ts'
+import type { StepKey } from '../../lib/repositories/order-events.ts'
 import type { ProductionOrder } from '../../lib/repositories/production-orders.ts'
 import type { ProductRow } from '../../lib/repositories/products.ts'
 import type { JobContext, Outcome } from '../../lib/worker.ts'
 import { createHandler } from '../../workers/production-instruct.ts'
+import { fakeEvents } from './fake-events.ts'
 
 const catalogue = [{ sku: 'ODF-144', name: 'Optical distribution frame 144-core', model: 'ODF-144-FC' }] as ProductRow[]
 
@@ -21,8 +21,7 @@ const order = {
 function fakes(failInsert = false) {
   const entered: ProductionOrder[] = []
   const statuses: string[] = []
-  const steps: StepKey[] = []
-  const results = new Map<string, unknown>()
+  const { steps, events } = fakeEvents()
   const deps = {
     products: {
       find: async (sku: string) => catalogue.find((p) => p.sku === sku),
@@ -36,17 +35,7 @@ function fakes(failInsert = false) {
       },
     },
     orders: { setStatus: async (_n: string, status: string) => void statuses.push(status) },
-    events: {
-      once: async <R>(key: StepKey, work: (trx: Knex.Transaction) => Promise<StepResult<R>>) => {
-        const id = `${key.step}/${key.job_key}`
-        if (!results.has(id)) {
-          const result = (await work({} as Knex.Transaction)).result
-          steps.push(key)
-          results.set(id, result)
-        }
-        return results.get(id) as R
-      },
-    },
+    events,
   }
   return { entered, statuses, steps, deps: deps as never }
 }

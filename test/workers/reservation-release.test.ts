@@ -1,14 +1,13 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import type { Knex } from 'knex'
-import type { StepKey, StepResult } from '../../lib/repositories/order-events.ts'
+import type { StepKey } from '../../lib/repositories/order-events.ts'
 import type { JobContext, Outcome } from '../../lib/worker.ts'
 import { createHandler } from '../../workers/reservation-release.ts'
+import { fakeEvents } from './fake-events.ts'
 
 /** Per order: active reservations, open production orders, open purchase requests. */
 function fakes(open: Record<string, [number, number, number]>, failWithdraw = false) {
-  const steps: StepKey[] = []
-  const results = new Map<string, unknown>()
+  const { steps, events } = fakeEvents()
   const take = (orderNumber: string, i: 0 | 1 | 2) => {
     const count = open[orderNumber]?.[i] ?? 0
     if (open[orderNumber]) open[orderNumber][i] = 0
@@ -30,17 +29,7 @@ function fakes(open: Record<string, [number, number, number]>, failWithdraw = fa
       },
     },
     purchaseRequests: { withdrawOpenForOrder: async (n: string) => take(n, 2) },
-    events: {
-      once: async <R>(key: StepKey, work: (trx: Knex.Transaction) => Promise<StepResult<R>>) => {
-        const id = `${key.step}/${key.job_key}`
-        if (!results.has(id)) {
-          const result = (await work({} as Knex.Transaction)).result
-          steps.push(key)
-          results.set(id, result)
-        }
-        return results.get(id) as R
-      },
-    },
+    events,
   }
   return { open, steps, created, deps: deps as never }
 }
