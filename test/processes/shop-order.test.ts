@@ -16,7 +16,7 @@ test.before(async () => {
 const chinaDate = (at: Date) => new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai' }).format(at)
 const daysFromNow = (days: number) => chinaDate(new Date(Date.now() + days * 86400000))
 
-function shopOrder(orderNumber: string) {
+function shopOrder(orderNumber: string, amount = 260) {
   return {
     orderNumber,
     channel: 'shop',
@@ -25,14 +25,14 @@ function shopOrder(orderNumber: string) {
     deliveryAddress: 'Yuexiu District, Guangzhou',
     shippingMethod: 'express',
     deliveryDate: daysFromNow(5),
-    payment: { amount: 260, paidAt: new Date().toISOString() },
+    payment: { amount, paidAt: new Date().toISOString() },
   }
 }
 
 /** autoConfirmDays 0: the receipt is confirmed automatically as soon as the shipment ends. */
-async function start(orderPaid: boolean) {
+async function start(orderPaid: boolean, amount?: number) {
   const orderNumber = uniqueOrderNumber('SO')
-  const key = await startInstance('shop-order', { order: shopOrder(orderNumber), orderPaid, customerReplyDays: 3, autoConfirmDays: 0 })
+  const key = await startInstance('shop-order', { order: shopOrder(orderNumber, amount), orderPaid, customerReplyDays: 3, autoConfirmDays: 0 })
   return { key, orderNumber }
 }
 
@@ -128,6 +128,30 @@ test('a paid order cancelled before shipment (at Confirm order, before the stock
   assert.equal(notices.map((n) => [n.template, Number(n.payload.refundAmount)]), [['order-cancelled', 260]])
   const steps = (await db('order_events').where({ order_number: orderNumber }).orderBy('id')).map((r) => r.step)
   assert.equal(steps, ['reservation-release', 'payment-refund', 'customer-notify'])
+})
+
+test('a cancellation whose refund the provider declines goes to finance (CANCEL_REFUND_FAILED), not to an incident, and still ends ORDER_CANCELLED', async () => {
+  // The sandbox payment provider declines refunds above 50000 (lib/clients/payment.ts).
+  const { key, orderNumber } = await start(true, 60000)
+  await eventually('Confirm order reached', async () => (await search.flowNodes(key)).some((n) => n.flowNodeId === 'CONFIRM_ORDER'))
+  await zeebe.publishMessage({ name: 'order-cancel-requested', correlationKey: orderNumber, variables: { cancellation: { reason: 'ordered twice' } }, messageId: `cancel-${orderNumber}`, timeToLive: 0 })
+
+  const failed = await task(key, 'CANCEL_REFUND_FAILED')
+  assert.equal(failed.candidateGroup, ['finance'])
+  assert.equal(await rest.post<{ items: unknown[] }>('/v2/incidents/search', { filter: { processInstanceKey: Number(key) } }).then((r) => r.items), [], 'no incident')
+  const declined = await db('refunds').where({ order_number: orderNumber })
+  assert.is(declined.length, 1)
+  assert.is(declined[0].status, 'declined')
+  assert.is(Number(declined[0].amount), 60000)
+
+  await completeTask(failed, { refundFailure: { resolution: 'refunded-manually', amountRefunded: 60000, reference: 'BANK-TT-0042', comment: 'refunded by bank transfer' } })
+  await eventually('the order COMPLETED (cancelled)', async () => (await search.processInstanceState(key)) === 'COMPLETED')
+  const ids = await visited(key, 'ORDER_CANCELLED', 'ORDER_CANCELLED')
+  for (const id of ['REFUND_ON_CANCEL_DECLINED', 'CANCEL_REFUND_FAILED', 'NOTIFY_CANCELLED', 'ORDER_CANCELLED']) assert.ok(ids.includes(id), id)
+  assert.is((await db('refunds').where({ order_number: orderNumber })).length, 1, 'asked once, not retried')
+  const steps = (await db('order_events').where({ order_number: orderNumber }).orderBy('id')).map((r) => [r.step, r.outcome])
+  assert.equal(steps.filter(([step]) => step === 'payment-refund'), [['payment-refund', 'declined']])
+  assert.equal((await db('notifications').where({ order_number: orderNumber })).map((n) => n.template), ['order-cancelled'])
 })
 
 test.run()
