@@ -77,6 +77,12 @@ export const settings = {
     default: 'demo',
     description: 'Basic-auth password for the engine REST API.',
   },
+  STAFF_PASSWORD: {
+    type: 'string',
+    default: 'staff-demo',
+    pattern: '^.{8,}$',
+    description: 'Password of the staff users (one per role, and auditor) that setup creates for Tasklist and Operate; replace it outside a demo.',
+  },
   WORKER_MAX_JOBS_ACTIVE: {
     type: 'integer',
     default: 16,

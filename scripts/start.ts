@@ -9,6 +9,7 @@ import { deployAll, deployableFiles } from '../lib/deploy.ts'
 import { EngineError, startEngine, stopEngine } from '../lib/engine.ts'
 import { log } from '../lib/log.ts'
 import { seedDemoCatalogue } from '../lib/seed.ts'
+import { ensureStaffUsers, staffUsers } from '../lib/staff.ts'
 import { openDatabase, runWorkers } from '../lib/system.ts'
 
 await withConfig(async (config) => {
@@ -40,6 +41,8 @@ await withConfig(async (config) => {
     const files = await deployableFiles()
     const deployment = await deployAll(camunda, files)
     log('info', 'start', `deployed ${files.length} files`, { deploymentKey: deployment.key })
+    await ensureStaffUsers(config)
+    log('info', 'start', `staff logins ready: ${staffUsers.map((u) => u.userId).join(', ')}`)
     workers = await runWorkers(config, camunda, db)
   } catch (error) {
     console.error(error instanceof EngineError ? `engine: ${error.message}` : error)
@@ -50,5 +53,6 @@ await withConfig(async (config) => {
 order-flow is running.
   Tasklist  ${config.CAMUNDA_REST_ADDRESS}/tasklist   (login ${config.CAMUNDA_USERNAME} / the configured password)
   Operate   ${config.CAMUNDA_REST_ADDRESS}/operate
+  Staff     one login per role (e.g. workshop-supervisor, general-manager, auditor) / STAFF_PASSWORD
   Ctrl-C stops the workers and the engine.`)
 })
