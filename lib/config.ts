@@ -102,7 +102,14 @@ export const settings = {
     default: 5000,
     minimum: 500,
     maximum: 600000,
-    description: 'Safety-net poll beside the job stream, for jobs re-queued while the stream was down.',
+    description: 'Safety-net poll beside the job stream, for jobs re-queued while the stream was down; with streaming off (the benchmark\'s polling phase) the long-poll hold time.',
+  },
+  BENCH_ORDERS: {
+    type: 'integer',
+    default: 60,
+    minimum: 1,
+    maximum: 100000,
+    description: 'Orders `npm run bench` drives through each of its phases (its --orders flag wins).',
   },
   LOG_LEVEL: {
     type: 'string',
@@ -149,6 +156,48 @@ export const settings = {
     minimum: 50,
     maximum: 300000,
     description: 'Time one call to the carrier, payment or notification service may take before it counts as failed (and the job is retried).',
+  },
+  API_HOST: {
+    type: 'string',
+    default: '127.0.0.1',
+    description: 'Address the HTTP API listens on (127.0.0.1: this machine only).',
+  },
+  API_PORT: {
+    type: 'integer',
+    default: 3000,
+    minimum: 1,
+    maximum: 65535,
+    description: 'Port of the HTTP API for integrators and auditors (OpenAPI and Swagger UI at /docs).',
+  },
+  API_KEYS: {
+    type: 'string',
+    default:
+      'integrator:bb161c2a4293a5146b82316e8685ffa72f86732be7c1abd999a056e9312c86a0,' +
+      'auditor:f319d1152d167bf6e2cd2a5b55d1f46fdac942b139f44054f902f8423226bd78,' +
+      'admin:ac5bb3526d3be432ba19fb1fc0712d350c160bd2169cd24401c9fcaeaac2d860',
+    pattern: '^(integrator|auditor|admin):[0-9a-f]{64}(,(integrator|auditor|admin):[0-9a-f]{64})*$',
+    description: 'API keys as role:sha256-hex-of-the-key, comma-separated; the default holds the demo keys demo-integrator-key, demo-auditor-key and demo-admin-key (replace them outside a demo).',
+  },
+  API_BODY_LIMIT_BYTES: {
+    type: 'integer',
+    default: 65536,
+    minimum: 1024,
+    maximum: 10485760,
+    description: 'Largest request body the API accepts; a larger one is refused with 413.',
+  },
+  SHOP_CUSTOMER_REPLY_DAYS: {
+    type: 'integer',
+    default: 3,
+    minimum: 1,
+    maximum: 60,
+    description: 'Days a shop order waits for the customer to supply missing information before it is closed (D6 2).',
+  },
+  SHOP_AUTO_CONFIRM_DAYS: {
+    type: 'integer',
+    default: 7,
+    minimum: 0,
+    maximum: 60,
+    description: 'Days after delivery before a shop order\'s receipt is confirmed automatically (D3 8, D5 四).',
   },
 } as const satisfies Record<string, Setting>
 

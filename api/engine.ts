@@ -1,0 +1,135 @@
+/**
+ * What the API needs from the engine: start instances, publish messages (gRPC), and read
+ * state and history (REST searches, Operate for process instances, and the exporter's
+ * user-task records in OpenSearch because of the Tasklist 8.6.0 importer bug, see
+ * lib/engine-records.ts). One interface, so tests can count what the API asked for.
+ */
+import type { Camunda8 } from '@camunda8/sdk'
+import { createEngineRest, engineSession, type EngineRest } from '../lib/camunda.ts'
+import type { Config } from '../lib/config.ts'
+import { ports } from '../lib/engine.ts'
+
+export interface StartedInstance {
+  processInstanceKey: string
+  processDefinitionKey: string
+}
+
+export interface Message {
+  name: string
+  correlationKey: string
+  messageId: string
+  variables: Record<string, unknown>
+  /** Milliseconds the engine keeps the message for a subscription that opens later. */
+  timeToLive: number
+}
+
+/** An exported user-task record, reduced to what the API shows. */
+export interface UserTaskRecord {
+  key: string
+  intent: string
+  timestamp: number
+  processInstanceKey: string
+  elementId: string
+  elementInstanceKey: string
+  candidateGroups: string[]
+  assignee: string | null
+  dueDate: string | null
+  variables: Record<string, unknown>
+  /** Who sent the command, when the record names it (authorizations of 8.6). */
+  username: string | null
+}
+
+export interface ApiEngine {
+  startProcess(bpmnProcessId: string, variables: Record<string, unknown>): Promise<StartedInstance>
+  publishMessage(message: Message): Promise<void>
+  /** Engine REST API (searches) over the web-session login. */
+  rest: EngineRest
+  /** The deployed BPMN XML of a process definition. */
+  processXml(processDefinitionKey: string): Promise<string>
+  /** Every exported user-task record of the given instances, oldest first. */
+  userTaskRecords(processInstanceKeys: string[]): Promise<UserTaskRecord[]>
+  /** True when the broker answers its topology. */
+  ready(): Promise<boolean>
+}
+
+interface RawUserTaskRecord {
+  key: number
+  intent: string
+  timestamp: number
+  authorizations?: Record<string, unknown>
+  value: {
+    processInstanceKey: number
+    elementId: string
+    elementInstanceKey: number
+    candidateGroupsList?: string[]
+    assignee?: string
+    dueDate?: string
+    variables?: Record<string, unknown>
+  }
+}
+
+export function createApiEngine(config: Config, camunda: Camunda8): ApiEngine {
+  const zeebe = camunda.getZeebeGrpcApiClient()
+  const rest = createEngineRest(config)
+  let session: Promise<string> | undefined
+  return {
+    async startProcess(bpmnProcessId, variables) {
+      const started = await zeebe.createProcessInstance({ bpmnProcessId, variables: JSON.parse(JSON.stringify(variables)) })
+      return { processInstanceKey: String(started.processInstanceKey), processDefinitionKey: String(started.processDefinitionKey) }
+    },
+    async publishMessage({ name, correlationKey, messageId, variables, timeToLive }) {
+      await zeebe.publishMessage({ name, correlationKey, messageId, variables: JSON.parse(JSON.stringify(variables)), timeToLive })
+    },
+    rest,
+    async processXml(processDefinitionKey) {
+      for (const fresh of [false, true]) {
+        if (!session || fresh) session = engineSession(config)
+        const response = await fetch(new URL(`/v1/process-definitions/${processDefinitionKey}/xml`, config.CAMUNDA_REST_ADDRESS), {
+          headers: { cookie: await session, accept: 'text/xml' },
+          signal: AbortSignal.timeout(10000),
+        })
+        if (response.status === 401 && !fresh) continue
+        if (!response.ok) throw new Error(`process definition ${processDefinitionKey}: engine answered ${response.status}`)
+        return response.text()
+      }
+      throw new Error(`process definition ${processDefinitionKey}: login refused`)
+    },
+    async userTaskRecords(processInstanceKeys) {
+      if (processInstanceKeys.length === 0) return []
+      const response = await fetch(`http://127.0.0.1:${ports.search}/zeebe-record_user-task_*/_search`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          size: 5000,
+          query: { bool: { filter: [{ terms: { 'value.processInstanceKey': processInstanceKeys.map(Number) } }] } },
+          sort: [{ position: 'asc' }],
+        }),
+        signal: AbortSignal.timeout(10000),
+      })
+      if (response.status === 404) return []
+      if (!response.ok) throw new Error(`engine records search answered ${response.status}`)
+      const hits = ((await response.json()) as { hits: { hits: { _source: RawUserTaskRecord }[] } }).hits.hits
+      return hits.map(({ _source: r }) => ({
+        key: String(r.key),
+        intent: r.intent,
+        timestamp: r.timestamp,
+        processInstanceKey: String(r.value.processInstanceKey),
+        elementId: r.value.elementId,
+        elementInstanceKey: String(r.value.elementInstanceKey),
+        candidateGroups: r.value.candidateGroupsList ?? [],
+        assignee: r.value.assignee || null,
+        dueDate: r.value.dueDate || null,
+        variables: r.value.variables ?? {},
+        username: typeof r.authorizations?.authorized_username === 'string' ? r.authorizations.authorized_username : null,
+      }))
+    },
+    async ready() {
+      try {
+        const topology = await zeebe.topology()
+        return topology.brokers.length > 0
+      } catch {
+        return false
+      }
+    },
+  }
+}

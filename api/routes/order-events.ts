@@ -1,0 +1,184 @@
+/**
+ * Events into running orders, each published to the engine as a message with a `messageId`
+ * (derived from the caller and its Idempotency-Key, so a retried request can never count twice)
+ * and recorded in `order_events` in the same transaction as the idempotency record.
+ */
+import type { FastifyInstance } from 'fastify'
+import type { Knex } from 'knex'
+import { sha256 } from '../auth.ts'
+import { idempotencyHeaders, once } from '../idempotency.ts'
+import { ApiProblem, notFound, problems } from '../problems.ts'
+import { amount, date, dateTime, eventAccepted, orderNumberParams, text } from '../schemas.ts'
+import type { ApiDeps } from '../server.ts'
+
+const minute = 60000
+
+interface EventRoute {
+  path: string
+  message: string
+  summary: string
+  description: string
+  /** Name of the process variable the body becomes. */
+  variable: string
+  body: Record<string, unknown>
+  /** How long the engine keeps the message for a wait that opens later. */
+  timeToLive: number
+  /** Correlation key: the order number unless the event names another. */
+  correlationKey?: (body: Record<string, unknown>) => string
+  /** Checks and writes of its own, in the request's transaction. */
+  before?: (trx: Knex.Transaction, orderNumber: string, body: Record<string, unknown>, messageId: string) => Promise<Record<string, unknown> | void>
+}
+
+const object = (required: string[], properties: Record<string, unknown>) => ({ type: 'object', required, additionalProperties: false, properties })
+
+/** Order statuses and shipments after which a cancellation is refused (contract-order ORDER_CANCEL). */
+const finishedStatuses = ['shipped', 'delivered', 'completed', 'closed', 'cancelled', 'declined']
+
+const events: EventRoute[] = [
+  {
+    path: 'changes',
+    message: 'order-change-requested',
+    summary: 'The customer asks for a change',
+    description: 'D2 一.五.2 — the change is assessed within 30 minutes (minor, delivery date, structure).',
+    variable: 'changeRequest',
+    body: object(['description'], { description: text(2000), requestedBy: text(200), requestedAt: dateTime }),
+    timeToLive: minute,
+  },
+  {
+    path: 'cancellation',
+    message: 'order-cancel-requested',
+    summary: 'The customer cancels the order (before shipment only)',
+    description: 'Releases reservations and refunds a paid order (D9 1.1). Once the order has shipped the API refuses (409 order-already-shipped): the customer returns the goods instead.',
+    variable: 'cancellation',
+    body: object(['reason'], { reason: text(2000), requestedBy: text(200) }),
+    timeToLive: minute,
+    async before(trx, orderNumber) {
+      const order = await trx('orders').where({ order_number: orderNumber }).first('status')
+      const shipped = await trx('shipments').where({ order_number: orderNumber }).first('status')
+      if (shipped || finishedStatuses.includes(order.status)) {
+        throw new ApiProblem(409, 'order-already-shipped', 'Too late to cancel',
+          `Order ${orderNumber} is ${shipped ? `shipped (${shipped.status})` : order.status}; return the goods with POST /returns instead.`)
+      }
+    },
+  },
+  {
+    path: 'contract-signed',
+    message: 'contract-signed',
+    summary: 'The customer signed the contract',
+    description: 'D2 一.四 — the contract is signed; it becomes effective with the payment.',
+    variable: 'contractSigning',
+    body: object(['signedOn', 'signedBy'], { contractNumber: text(100), signedOn: date, signedBy: text(200) }),
+    timeToLive: minute,
+  },
+  {
+    path: 'payments',
+    message: 'payment-received',
+    summary: 'A payment arrived',
+    description: 'D2 一.四, D4 一.3 — records the payment (one payments row per request, whatever the retries) and tells the order.',
+    variable: 'payment',
+    body: object(['amount'], {
+      amount: { ...amount, exclusiveMinimum: 0 },
+      currency: { type: 'string', pattern: '^[A-Z]{3}$', default: 'CNY' },
+      kind: { enum: ['deposit', 'balance', 'full'], default: 'full' },
+      reference: text(200),
+      receivedAt: dateTime,
+    }),
+    timeToLive: minute,
+    async before(trx, orderNumber, body, messageId) {
+      const [row] = await trx('payments')
+        .insert({
+          order_number: orderNumber, kind: body.kind ?? 'full', amount: body.amount, currency: body.currency ?? 'CNY',
+          reference: body.reference ?? null, received_at: body.receivedAt ?? new Date().toISOString(), message_id: messageId,
+        })
+        .onConflict('message_id')
+        .ignore()
+        .returning('id')
+      const id = row?.id ?? (await trx('payments').where({ message_id: messageId }).first('id')).id
+      return { paymentId: Number(id) }
+    },
+  },
+  {
+    path: 'goods-received',
+    message: 'goods-received',
+    summary: 'Purchased goods reached the warehouse',
+    description: 'D10 8F — correlated by the purchase request number; the warehouse then counts and requests inspection.',
+    variable: 'goodsReceipt',
+    body: object(['requestNumber', 'countedQuantity'], {
+      requestNumber: { type: 'string', pattern: '^[A-Z]{2}-[0-9A-Za-z-]{1,40}$' },
+      countedQuantity: { type: 'integer', minimum: 0, maximum: 10000000 },
+      deliveryNote: text(200),
+      receivedAt: dateTime,
+    }),
+    timeToLive: minute,
+    correlationKey: (body) => String(body.requestNumber),
+    async before(trx, orderNumber, body) {
+      const request = await trx('purchase_requests').where({ request_number: body.requestNumber, order_number: orderNumber }).first('request_number')
+      if (!request) throw notFound('purchase-request', `${String(body.requestNumber)} of order ${orderNumber}`)
+    },
+  },
+  {
+    path: 'delivery-confirmations',
+    message: 'delivery-confirmed',
+    summary: 'Carrier webhook: the delivery was signed for',
+    description: 'D10 23B, D3 8 — kept by the engine for a day, so both the shipment and the shop order waiting after it receive it.',
+    variable: 'delivery',
+    body: object(['deliveredOn', 'signedBy'], {
+      deliveredOn: date,
+      signedBy: text(200),
+      damaged: { type: 'boolean', default: false },
+      damageDescription: text(2000),
+      carrier: text(100),
+      trackingNumber: { type: 'string', pattern: '^[A-Za-z0-9-]{4,40}$' },
+    }),
+    timeToLive: 24 * 60 * minute,
+  },
+  {
+    path: 'customer-replies',
+    message: 'customer-replied',
+    summary: 'The customer answered a question about the order',
+    description: 'D6 2 — the missing or corrected information; the order is confirmed again.',
+    variable: 'customerReply',
+    body: object(['text'], { text: text(4000) }),
+    timeToLive: minute,
+  },
+]
+
+export function orderEventRoutes(app: FastifyInstance, deps: ApiDeps): void {
+  const { db, engine } = deps
+  for (const event of events) {
+    app.post(`/orders/:orderNumber/${event.path}`, {
+      config: { roles: ['integrator'] },
+      schema: {
+        tags: ['order events'],
+        summary: event.summary,
+        description: `${event.description} Publishes the message ${event.message} with the body as variable ${event.variable}.`,
+        headers: idempotencyHeaders,
+        params: orderNumberParams,
+        body: event.body,
+        response: { 202: eventAccepted, ...problems(400, 401, 403, 404, 409, 413, 415, 422, 503) },
+      },
+    }, async (request, reply) => {
+      const { orderNumber } = request.params as { orderNumber: string }
+      const body = request.body as Record<string, unknown>
+      return once(db, request, reply, async (trx, key) => {
+        const order = await trx('orders').where({ order_number: orderNumber }).first('order_number')
+        if (!order) throw notFound('order', orderNumber)
+        const messageId = `${event.message}:${orderNumber}:${sha256(`${request.caller!.id}:${key}`).slice(0, 24)}`
+        const extra = (await event.before?.(trx, orderNumber, body, messageId)) ?? {}
+        const correlationKey = event.correlationKey?.(body) ?? orderNumber
+        await trx('order_events').insert({
+          order_number: orderNumber,
+          step: event.message,
+          actor: `api:${request.caller!.id}`,
+          outcome: 'published',
+          details: JSON.stringify({ messageId, correlationKey, [event.variable]: body, ...extra }),
+        })
+        await engine.publishMessage({ name: event.message, correlationKey, messageId, variables: { [event.variable]: body }, timeToLive: event.timeToLive })
+          .catch((error: Error) => {
+            throw new ApiProblem(503, 'engine-unavailable', 'The engine did not take the event', `Publishing ${event.message} failed: ${error.message}`)
+          })
+        return { status: 202, body: { orderNumber, message: event.message, messageId, correlationKey, ...extra } }
+      })
+    })
+  }
+}
