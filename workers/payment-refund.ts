@@ -10,8 +10,10 @@
  * Errors:  REFUND_DECLINED with refundDeclineReason (shown by return-refund.refund-failed) and
  *          refundResult; the provider's decline is final, so it is never asked again.
  * Effects: the `refunds` row is inserted (or found) under its idempotency key before the provider
- *          is called with that key; a row already succeeded or declined is answered from the
- *          row without calling. Its outcome and the `order_events` row commit together.
+ *          is called with that key, and held (`select … for update`) across the call, so two runs
+ *          of one job at once call the provider once; a row already succeeded or declined is
+ *          answered from the row without calling. Its outcome and the `order_events` row commit
+ *          together.
  *
  * The key is `refundIdempotencyKey` of lib/repositories/refunds.ts: `return:<returnNumber>` or
  * `cancellation:<orderNumber>` (whichever path of the diagram cancels the order, so a closed and
@@ -123,7 +125,7 @@ export function createHandler({
     const refund = await requested(job.variables)
     const key = refundKey(refund)
     const clause = refund.returnNumber ? 'D3 退货 6' : 'D9 1.1'
-    const { row } = await refunds.insertOrGet({
+    const { row: recorded } = await refunds.insertOrGet({
       order_number: refund.orderNumber,
       return_number: refund.returnNumber ?? null,
       amount: refund.amount,
@@ -131,33 +133,41 @@ export function createHandler({
       idempotency_key: key,
     })
 
-    // Only a row still `requested` asks the provider; the key makes a repeated ask harmless.
-    const answer =
-      row.status === 'requested'
-        ? await outside.payment.refund({
-            idempotencyKey: row.idempotency_key,
-            orderNumber: row.order_number,
-            amount: toCents(row.amount) / 100,
-            currency: row.currency,
-            reason: refund.reason ?? (refund.returnNumber ? 'return' : 'order-cancelled'),
-          })
-        : null
+    // The row is held across the provider call: a concurrent run of this refund waits, then
+    // finds it answered. Only a row still `requested` asks the provider; the key makes a repeated
+    // ask (after a crash between the answer and the commit) harmless.
+    const outcome = await refunds.hold(recorded.refund_number, async (row, held) => {
+      const answer =
+        row.status === 'requested'
+          ? await outside.payment.refund({
+              idempotencyKey: row.idempotency_key,
+              orderNumber: row.order_number,
+              amount: toCents(row.amount) / 100,
+              currency: row.currency,
+              reason: refund.reason ?? (refund.returnNumber ? 'return' : 'order-cancelled'),
+            })
+          : null
 
-    const outcome = await events.once<StepOutcome>(stepKey(job, refund.orderNumber, clause), async (trx) => {
-      if (answer?.refunded === true) {
-        const done = (await refunds.markSucceeded(row.refund_number, answer.providerReference, trx)) ?? row
-        return { outcome: 'refunded', result: { refunded: true, refundResult: resultOf(done, 'succeeded') } }
-      }
-      if (answer?.refunded === false) {
-        const reason = `${answer.reason} (${answer.code})`
-        const done = (await refunds.markDeclined(row.refund_number, reason, trx)) ?? row
-        return { outcome: 'declined', result: { refunded: false, reason, refundResult: resultOf(done, 'declined', { reason }) } }
-      }
-      if (row.status === 'succeeded') {
-        return { outcome: 'already-refunded', result: { refunded: true, refundResult: resultOf(row, 'succeeded') } }
-      }
-      const reason = row.failure_reason ?? 'declined by the payment provider'
-      return { outcome: 'declined', result: { refunded: false, reason, refundResult: resultOf(row, 'declined', { reason }) } }
+      return events.once<StepOutcome>(
+        stepKey(job, refund.orderNumber, clause),
+        async (trx) => {
+          if (answer?.refunded === true) {
+            const done = (await refunds.markSucceeded(row.refund_number, answer.providerReference, trx)) ?? row
+            return { outcome: 'refunded', result: { refunded: true, refundResult: resultOf(done, 'succeeded') } }
+          }
+          if (answer?.refunded === false) {
+            const reason = `${answer.reason} (${answer.code})`
+            const done = (await refunds.markDeclined(row.refund_number, reason, trx)) ?? row
+            return { outcome: 'declined', result: { refunded: false, reason, refundResult: resultOf(done, 'declined', { reason }) } }
+          }
+          if (row.status === 'succeeded') {
+            return { outcome: 'already-refunded', result: { refunded: true, refundResult: resultOf(row, 'succeeded') } }
+          }
+          const reason = row.failure_reason ?? 'declined by the payment provider'
+          return { outcome: 'declined', result: { refunded: false, reason, refundResult: resultOf(row, 'declined', { reason }) } }
+        },
+        held,
+      )
     })
 
     if (outcome.refunded) return complete({ refundResult: outcome.refundResult })

@@ -9,7 +9,8 @@
  * Errors:  CARRIER_REFUSED with carrierRefusal {carrier, code, reason} (shown by
  *          shipment.report-delay): the goods cannot go on time
  * Effects: the `shipments` row is inserted (or found) under `shipping-book:<element instance key>`
- *          before the carrier is called with that key; the booking (or the refusal) and the
+ *          before the carrier is called with that key, and held (`select … for update`) across the
+ *          call, so two runs of one job at once book once; the booking (or the refusal) and the
  *          `order_events` row commit together. A redelivered job is answered from the row without
  *          calling again; a booking after a reported delay is a new element instance, so a new one.
  */
@@ -149,7 +150,7 @@ export function createHandler(
       throw new Error(`shipment.deliveryAddress is missing for order ${orderNumber}: set it (shipping instruction) in Operate, then retry`)
     }
 
-    const { row } = await shipments.insertOrGet({
+    const { row: recorded } = await shipments.insertOrGet({
       order_number: orderNumber,
       carrier: pendingCarrier,
       shipping_method: shipment.shippingMethod ?? null,
@@ -157,28 +158,36 @@ export function createHandler(
       idempotency_key: `${taskType}:${job.elementInstanceKey}`,
     })
 
-    let answer: BookingResult | null = null
-    if (row.status !== 'refused' && !row.tracking_number) {
-      const dispatch = dateOnly(shipment.dispatchDate)
-      const requestedDate = dispatch && dispatch > today() ? dispatch : today()
-      answer = await outside.carrier.book({ idempotencyKey: row.idempotency_key, orderNumber, shipTo, parcels: toParcels(shipment), requestedDate })
-    }
+    // The row is held across the carrier call: a concurrent run of this booking waits, then finds
+    // it booked (or refused) and answers from the row.
+    const outcome = await shipments.hold(recorded.shipment_number, async (row, held) => {
+      let answer: BookingResult | null = null
+      if (row.status !== 'refused' && !row.tracking_number) {
+        const dispatch = dateOnly(shipment.dispatchDate)
+        const requestedDate = dispatch && dispatch > today() ? dispatch : today()
+        answer = await outside.carrier.book({ idempotencyKey: row.idempotency_key, orderNumber, shipTo, parcels: toParcels(shipment), requestedDate })
+      }
 
-    const outcome = await events.once<StepOutcome>(stepKey(job, orderNumber, 'D2 三.2(2)'), async (trx) => {
-      if (answer?.booked === false) {
-        await shipments.setStatus(row.shipment_number, 'refused', { damage_description: refusalText(answer.reason, answer.code) }, trx)
-        return { outcome: 'refused', result: { booked: false, carrierRefusal: { carrier: null, code: answer.code, reason: answer.reason } } }
-      }
-      if (answer?.booked) {
-        await recordBooking(trx, row.shipment_number, answer)
-        const booking = { carrier: answer.carrier, trackingNumber: answer.trackingNumber, bookedOn: today(), expectedDeliveryDate: answer.expectedDeliveryDate }
-        return { outcome: 'booked', result: { booked: true, booking } }
-      }
-      if (row.status === 'refused') {
-        const reason = (row.damage_description ?? 'the carrier refused the booking').replace(/^carrier refused the booking: /, '')
-        return { outcome: 'refused', result: { booked: false, carrierRefusal: { carrier: null, code: 'refused', reason } } }
-      }
-      return { outcome: 'booked', result: { booked: true, booking: bookingOf(row, chinaDate(new Date(row.booked_at))) } }
+      return events.once<StepOutcome>(
+        stepKey(job, orderNumber, 'D2 三.2(2)'),
+        async (trx) => {
+          if (answer?.booked === false) {
+            await shipments.setStatus(row.shipment_number, 'refused', { damage_description: refusalText(answer.reason, answer.code) }, trx)
+            return { outcome: 'refused', result: { booked: false, carrierRefusal: { carrier: null, code: answer.code, reason: answer.reason } } }
+          }
+          if (answer?.booked) {
+            await recordBooking(trx, row.shipment_number, answer)
+            const booking = { carrier: answer.carrier, trackingNumber: answer.trackingNumber, bookedOn: today(), expectedDeliveryDate: answer.expectedDeliveryDate }
+            return { outcome: 'booked', result: { booked: true, booking } }
+          }
+          if (row.status === 'refused') {
+            const reason = (row.damage_description ?? 'the carrier refused the booking').replace(/^carrier refused the booking: /, '')
+            return { outcome: 'refused', result: { booked: false, carrierRefusal: { carrier: null, code: 'refused', reason } } }
+          }
+          return { outcome: 'booked', result: { booked: true, booking: bookingOf(row, chinaDate(new Date(row.booked_at))) } }
+        },
+        held,
+      )
     })
 
     if (outcome.booked) return complete({ booking: outcome.booking })

@@ -40,11 +40,14 @@ export function createOrderEventRepository(db: Knex) {
     /**
      * Runs `work` once per (step, job key): the domain change it makes and the history row are
      * committed together, and a redelivered job gets the stored result back without doing the
-     * work again. Two deliveries racing each other collide on the unique key, and the loser's
-     * transaction (with its domain change) rolls back.
+     * work again. Two runs of one job at the same time (a job re-activated after its timeout while
+     * the first run is still busy) are serialised by a transaction-scoped advisory lock on the
+     * key: the second waits for the first to commit, then reads its result. Inside `outer` (a
+     * transaction that already holds the step's own row) it runs as a savepoint of it.
      */
-    async once<R>(key: StepKey, work: (trx: Knex.Transaction) => Promise<StepResult<R>>): Promise<R> {
-      return db.transaction(async (trx) => {
+    async once<R>(key: StepKey, work: (trx: Knex.Transaction) => Promise<StepResult<R>>, outer: Knex = db): Promise<R> {
+      return outer.transaction(async (trx) => {
+        await trx.raw('select pg_advisory_xact_lock(hashtextextended(?, 0))', [`order_events:${key.step}:${key.job_key}`])
         const done = await trx('order_events').where({ step: key.step, job_key: key.job_key }).first('details')
         if (done) return done.details.result as R
         const { outcome, result } = await work(trx)

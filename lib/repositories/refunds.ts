@@ -48,6 +48,19 @@ export function createRefundRepository(db: Knex) {
     async listForOrder(orderNumber: string, trx: Knex = db): Promise<RefundRow[]> {
       return trx('refunds').where({ order_number: orderNumber }).orderBy('requested_at')
     },
+    /**
+     * Runs `work` in a transaction that holds the refund's row (`select … for update`), with the
+     * row as it is once held: the provider is called inside it, so a second run of the same
+     * refund (a job re-activated after its timeout while the first still waits for the provider)
+     * waits here, and then finds the outcome the first one recorded instead of calling again.
+     */
+    async hold<R>(refundNumber: string, work: (row: RefundRow, trx: Knex.Transaction) => Promise<R>): Promise<R> {
+      return db.transaction(async (trx) => {
+        const row = await trx('refunds').where({ refund_number: refundNumber }).forUpdate().first()
+        if (!row) throw new Error(`refunds: no row ${refundNumber} to hold (was it deleted?)`)
+        return work(row as RefundRow, trx)
+      })
+    },
     /** The provider refunded: records its reference. */
     async markSucceeded(refundNumber: string, providerReference: string, trx: Knex = db): Promise<RefundRow | undefined> {
       const [row] = await trx('refunds')

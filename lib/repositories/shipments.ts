@@ -55,6 +55,19 @@ export function createShipmentRepository(db: Knex) {
     async listForOrder(orderNumber: string, trx: Knex = db): Promise<ShipmentRow[]> {
       return (await trx('shipments').where({ order_number: orderNumber }).orderBy('booked_at')).map(fromDb)
     },
+    /**
+     * Runs `work` in a transaction that holds the shipment's row (`select … for update`), with the
+     * row as it is once held: the carrier is called inside it, so a second run of the same booking
+     * (a job re-activated after its timeout while the first still waits for the carrier) waits
+     * here, and then finds the booking the first one recorded instead of booking again.
+     */
+    async hold<R>(shipmentNumber: string, work: (row: ShipmentRow, trx: Knex.Transaction) => Promise<R>): Promise<R> {
+      return db.transaction(async (trx) => {
+        const row = await trx('shipments').where({ shipment_number: shipmentNumber }).forUpdate().first()
+        if (!row) throw new Error(`shipments: no row ${shipmentNumber} to hold (was it deleted?)`)
+        return work(fromDb(row), trx)
+      })
+    },
     async setStatus(shipmentNumber: string, status: ShipmentStatus, update: ShipmentUpdate = {}, trx: Knex = db): Promise<ShipmentRow | undefined> {
       const [row] = await trx('shipments')
         .where({ shipment_number: shipmentNumber })

@@ -37,6 +37,8 @@ function fakes(answer: RefundResult | Error = { refunded: true, providerReferenc
     },
     markSucceeded: async (number: string, reference: string) => update(number, { status: 'succeeded', provider_reference: reference }),
     markDeclined: async (number: string, reason: string) => update(number, { status: 'declined', failure_reason: reason }),
+    hold: async <R>(number: string, work: (row: RefundRow, trx: Knex.Transaction) => Promise<R>) =>
+      work({ ...[...rows.values()].find((r) => r.refund_number === number)! }, {} as Knex.Transaction),
   }
   const payments = {
     totalForOrder: async () => paid,

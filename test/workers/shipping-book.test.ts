@@ -30,6 +30,7 @@ function shipmentFakes() {
       return { row: { ...row }, created: true }
     },
     setStatus: async (number: string, status: ShipmentStatus, update: ShipmentUpdate = {}) => Object.assign(byNumber(number), update, { status }),
+    hold: async <R>(number: string, work: (row: ShipmentRow, trx: Knex.Transaction) => Promise<R>) => work({ ...byNumber(number) }, trx),
   }
   const trx = ((table: string) => {
     assert.is(table, 'shipments')
