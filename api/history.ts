@@ -80,7 +80,7 @@ export async function orderHistory(
         state: node.state,
         endedAt: completion ? iso(new Date(completion.timestamp)) : node.endDate ? iso(node.endDate) : null,
         actor: completion
-          ? (completion.username ?? completion.assignee ?? 'unknown user')
+          ? (completion.username ?? completion.assignee ?? 'unassigned')
           : recorded.length
             ? recorded[recorded.length - 1].actor
             : isUserTask

@@ -18,6 +18,8 @@ interface EventRoute {
   message: string
   summary: string
   description: string
+  /** The clause of the catch events that wait for the message. */
+  clause: string
   /** Name of the process variable the body becomes. */
   variable: string
   body: Record<string, unknown>
@@ -37,6 +39,7 @@ const finishedStatuses = ['shipped', 'delivered', 'completed', 'closed', 'cancel
 const events: EventRoute[] = [
   {
     path: 'changes',
+    clause: 'D2 一.五.2',
     message: 'order-change-requested',
     summary: 'The customer asks for a change',
     description: 'D2 一.五.2 — the change is assessed within 30 minutes (minor, delivery date, structure).',
@@ -46,6 +49,7 @@ const events: EventRoute[] = [
   },
   {
     path: 'cancellation',
+    clause: 'D9 1.1',
     message: 'order-cancel-requested',
     summary: 'The customer cancels the order (before shipment only)',
     description: 'Releases reservations and refunds a paid order (D9 1.1). Once the order has shipped the API refuses (409 order-already-shipped): the customer returns the goods instead.',
@@ -63,6 +67,7 @@ const events: EventRoute[] = [
   },
   {
     path: 'contract-signed',
+    clause: 'D2 一.四',
     message: 'contract-signed',
     summary: 'The customer signed the contract',
     description: 'D2 一.四 — the contract is signed; it becomes effective with the payment.',
@@ -72,6 +77,7 @@ const events: EventRoute[] = [
   },
   {
     path: 'payments',
+    clause: 'D2 一.四; D4 一.3',
     message: 'payment-received',
     summary: 'A payment arrived',
     description: 'D2 一.四, D4 一.3 — records the payment (one payments row per request, whatever the retries) and tells the order.',
@@ -99,6 +105,7 @@ const events: EventRoute[] = [
   },
   {
     path: 'goods-received',
+    clause: 'D10 8F',
     message: 'goods-received',
     summary: 'Purchased goods reached the warehouse',
     description: 'D10 8F — correlated by the purchase request number; the warehouse then counts and requests inspection.',
@@ -118,6 +125,7 @@ const events: EventRoute[] = [
   },
   {
     path: 'delivery-confirmations',
+    clause: 'D10 23B; D3 8',
     message: 'delivery-confirmed',
     summary: 'Carrier webhook: the delivery was signed for',
     description: 'D10 23B, D3 8 — kept by the engine for a day, so both the shipment and the shop order waiting after it receive it.',
@@ -134,6 +142,7 @@ const events: EventRoute[] = [
   },
   {
     path: 'customer-replies',
+    clause: 'D6 2',
     message: 'customer-replied',
     summary: 'The customer answered a question about the order',
     description: 'D6 2 — the missing or corrected information; the order is confirmed again.',
@@ -171,6 +180,7 @@ export function orderEventRoutes(app: FastifyInstance, deps: ApiDeps): void {
           step: event.message,
           actor: `api:${request.caller!.id}`,
           outcome: 'published',
+          clause: event.clause,
           details: JSON.stringify({ messageId, correlationKey, [event.variable]: body, ...extra }),
         })
         await engine.publishMessage({ name: event.message, correlationKey, messageId, variables: { [event.variable]: body }, timeToLive: event.timeToLive })

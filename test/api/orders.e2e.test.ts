@@ -1,0 +1,168 @@
+/**
+ * End to end through the API on the real engine with every worker running: a shop order placed
+ * with POST /orders, paid and delivered through the event endpoints, its human steps completed
+ * through the engine's user-task REST API (as Tasklist would), until the instance completes; then
+ * its history lists every step with actor, time and clause, and the CSV export matches the JSON.
+ */
+import { test } from 'uvu'
+import * as assert from 'uvu/assert'
+import { seedDemoCatalogue } from '../../lib/seed.ts'
+import { eventually, rest, search, withWorkers } from '../helpers.ts'
+import { keys, newKey, openApi } from './support.ts'
+
+const { db } = withWorkers(test)
+let api: Awaited<ReturnType<typeof openApi>>
+
+test.before(async () => {
+  await seedDemoCatalogue(db)
+  api = await openApi()
+})
+test.after(async () => {
+  await api.close()
+})
+
+const post = (url: string, payload: unknown) =>
+  api.app.inject({ method: 'POST', url, payload: payload as object, headers: { 'x-api-key': keys.integrator, 'idempotency-key': newKey() } })
+const get = (url: string, key: string = keys.auditor) => api.app.inject({ method: 'GET', url, headers: { 'x-api-key': key } })
+
+const chinaDate = (at: Date) => new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai' }).format(at)
+const daysFromNow = (days: number) => chinaDate(new Date(Date.now() + days * 86400000))
+
+/** Who does each human step: Tasklist assigns (claims) the task to the user, who then completes it. */
+const staff: Record<string, string> = {
+  CONFIRM_ORDER: 'li.na', PICK_QC_PACK: 'wang.qiang', SHIPPING_INSTRUCTION: 'zhao.lei', SHIPPING_DOCUMENTS: 'zhao.lei', SETTLEMENT: 'chen.jing',
+}
+
+async function completeTask(processInstanceKey: string, elementId: string, variables: Record<string, unknown>) {
+  const [task] = await eventually(`user task ${elementId} in ${processInstanceKey}`, async () => {
+    const tasks = await search.userTasks(processInstanceKey, elementId)
+    return tasks.length > 0 && tasks
+  })
+  await rest.post(`/v2/user-tasks/${task.key}/assignment`, { assignee: staff[elementId] })
+  await rest.post(`/v2/user-tasks/${task.key}/completion`, { variables })
+}
+
+/** Parses RFC 4180 CSV (quoted fields, doubled quotes, CRLF). */
+function parseCsv(text: string): string[][] {
+  const rows: string[][] = []
+  let row: string[] = []
+  let field = ''
+  let quoted = false
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]
+    if (quoted) {
+      if (c === '"' && text[i + 1] === '"') (field += '"'), i++
+      else if (c === '"') quoted = false
+      else field += c
+    } else if (c === '"') quoted = true
+    else if (c === ',') row.push(field), (field = '')
+    else if (c === '\r' && text[i + 1] === '\n') row.push(field), rows.push(row), (row = []), (field = ''), i++
+    else field += c
+  }
+  return rows
+}
+
+test('a shop order placed, paid, picked, shipped, delivered and settled through the API; its history and exports', async () => {
+  const placed = await post('/orders', {
+    channel: 'shop',
+    customer: { name: 'Zhang Wei', phone: '+86 138 0000 0004' },
+    lines: [{ sku: 'PP-24C6', productName: 'Patch panel 配线面板 24-port Cat6', quantity: 1, unitPrice: 260 }],
+    deliveryAddress: 'Yuexiu District, Guangzhou',
+    shippingMethod: 'express',
+    deliveryDate: daysFromNow(5),
+  })
+  assert.is(placed.statusCode, 201, placed.body)
+  const { orderNumber, processInstanceKey: key } = placed.json()
+  assert.match(orderNumber, /^SO-\d{4}-\d{6}$/)
+
+  await eventually('the wait for payment', async () => (await search.flowNodes(key)).some((n) => n.flowNodeId === 'PAYMENT_RECEIVED'))
+  const paid = await post(`/orders/${orderNumber}/payments`, { amount: 260, reference: 'ALIPAY-20261124-0001' })
+  assert.is(paid.statusCode, 202, paid.body)
+  assert.is((await db('payments').where({ order_number: orderNumber })).length, 1)
+
+  const view = await eventually('Confirm order listed as an open task', async () => {
+    const answer = (await get(`/orders/${orderNumber}`, keys.integrator)).json()
+    const listed = (list: { elementId: string }[]) => list.some((t) => t.elementId === 'CONFIRM_ORDER')
+    return listed(answer.openUserTasks) && listed(answer.currentSteps) && answer
+  })
+  assert.is(view.processState, 'ACTIVE')
+  assert.is(view.engineAvailable, true)
+  const confirm = view.openUserTasks.find((t: { elementId: string }) => t.elementId === 'CONFIRM_ORDER')
+  assert.equal(confirm.candidateGroups, ['customer-service'])
+  assert.ok('dueDate' in confirm)
+
+  await completeTask(key, 'CONFIRM_ORDER', { orderConfirmation: { itemsChecked: true, deliveryAddress: 'Yuexiu District, Guangzhou', outcome: 'confirmed' } })
+  await completeTask(key, 'PICK_QC_PACK', { packing: { allItemsPicked: true, qualityChecked: true, packed: true, packageCount: 1 } })
+  const child = await eventually('the shipment instance', async () => {
+    const found = await rest.post<{ items: { key: number; bpmnProcessId: string }[] }>('/v1/process-instances/search', { filter: { parentKey: Number(key) } })
+    return found.items.find((i) => i.bpmnProcessId === 'shipment')
+  })
+  const shipment = String(child.key)
+  await completeTask(shipment, 'SHIPPING_INSTRUCTION', {
+    shippingInstruction: { contractChecked: true, paymentChecked: true, dispatchDate: daysFromNow(0), deliveryDate: daysFromNow(5), deliveryAddress: 'Yuexiu District, Guangzhou' },
+  })
+  await completeTask(shipment, 'SHIPPING_DOCUMENTS', {
+    shippingDocuments: { shippingRequest: true, outboundSlip: true, carrierReceipt: true, sentAt: new Date().toISOString() },
+  })
+  await eventually('the wait for delivery', async () => (await search.flowNodes(shipment)).some((n) => n.flowNodeId === 'AWAIT_DELIVERY'))
+  // The carrier's webhook: one message, kept by the engine, reaches the shipment and then the shop order.
+  const delivered = await post(`/orders/${orderNumber}/delivery-confirmations`, { deliveredOn: daysFromNow(2), signedBy: 'Zhang Wei', damaged: false, carrier: 'SF Express' })
+  assert.is(delivered.statusCode, 202, delivered.body)
+  await completeTask(key, 'SETTLEMENT', { settlement: { statementNumber: `ST-${orderNumber}`, settledOn: daysFromNow(0), amount: 260 } })
+  await eventually('the order COMPLETED', async () => (await search.processInstanceState(key)) === 'COMPLETED')
+
+  const history = await eventually('the history with every step ended', async () => {
+    const answer = await get(`/orders/${orderNumber}/history`)
+    if (answer.statusCode !== 200) throw new Error(answer.body)
+    const body = answer.json()
+    const steps = body.items.filter((i: { kind: string }) => i.kind === 'step' || i.kind === 'user-task')
+    return steps.some((s: { elementId: string }) => s.elementId === 'ORDER_COMPLETED') && steps.every((s: { state: string }) => s.state === 'COMPLETED') && body
+  })
+  assert.equal(history.processInstanceKeys.sort(), [key, shipment].sort())
+  const steps = history.items.filter((i: { kind: string }) => i.kind === 'step' || i.kind === 'user-task')
+  for (const item of history.items) {
+    assert.ok(item.actor, `actor of ${item.elementId ?? item.details.step}`)
+    assert.ok(!Number.isNaN(Date.parse(item.at)), `time of ${item.elementId}`)
+  }
+  for (const step of steps.filter((s: { elementType: string }) => ['USER_TASK', 'SERVICE_TASK', 'CALL_ACTIVITY', 'START_EVENT', 'END_EVENT'].includes(s.elementType))) {
+    assert.ok(step.clause, `clause of ${step.bpmnProcessId}/${step.elementId}`)
+  }
+  const byId = (id: string) => steps.find((s: { elementId: string }) => s.elementId === id)
+  for (const id of ['CONFIRM_ORDER', 'PICK_QC_PACK', 'SHIPPING_INSTRUCTION', 'SHIPPING_DOCUMENTS', 'SETTLEMENT']) {
+    const task = byId(id)
+    assert.ok(task, `history has ${id}`)
+    assert.is(task.kind, 'user-task')
+    assert.is(task.actor, staff[id], `${id} done by`)
+    assert.ok(task.endedAt, `${id} completion time`)
+    assert.ok(Object.keys(task.details.formData ?? {}).length > 0, `${id} form data`)
+  }
+  assert.is(byId('CONFIRM_ORDER').details.formData.orderConfirmation.outcome, 'confirmed')
+  assert.is(byId('INVENTORY_CHECK').actor, 'worker:inventory-check')
+  assert.is(byId('INVENTORY_CHECK').source, 'engine+order_events')
+  const apiEvents = history.items.filter((i: { source: string }) => i.source === 'order_events')
+  const apiEvent = (step: string) => apiEvents.find((e: { details: { step: string } }) => e.details.step === step)
+  assert.is(apiEvent('order-received').clause, 'D5 一.1–2; D6 1; D4 一.1')
+  assert.is(apiEvent('payment-received').clause, 'D2 一.四; D4 一.3')
+  assert.is(apiEvent('payment-received').actor, 'api:integrator:bb161c2a4293')
+  assert.is(apiEvent('delivery-confirmed').clause, 'D10 23B; D3 8')
+
+  const csv = await api.app.inject({ method: 'GET', url: `/orders/${orderNumber}/history?format=csv`, headers: { 'x-api-key': keys.auditor } })
+  assert.is(csv.statusCode, 200)
+  assert.match(String(csv.headers['content-type']), /^text\/csv/)
+  const [header, ...rows] = parseCsv(csv.body)
+  assert.equal(header, ['at', 'kind', 'source', 'processInstanceKey', 'bpmnProcessId', 'elementId', 'elementName', 'elementType', 'state', 'endedAt', 'actor', 'clause', 'outcome', 'procedure', 'details'])
+  const again = (await get(`/orders/${orderNumber}/history`)).json()
+  assert.is(rows.length, again.items.length)
+  rows.forEach((row, i) => {
+    const item = again.items[i]
+    header.forEach((column, c) => {
+      const value = item[column]
+      const expected = value === null ? '' : typeof value === 'string' ? value : JSON.stringify(value)
+      assert.is(row[c].replace(/^'(?=[=+\-@])/, ''), expected, `row ${i} ${column}`)
+    })
+  })
+  const viaAccept = await api.app.inject({ method: 'GET', url: `/orders/${orderNumber}/history`, headers: { 'x-api-key': keys.auditor, accept: 'text/csv' } })
+  assert.match(String(viaAccept.headers['content-type']), /^text\/csv/)
+})
+
+test.run()
