@@ -30,8 +30,14 @@ function fieldErrors(error: FastifyError): FieldError[] {
   return (error.validation ?? []).map((v) => {
     const missing = v.keyword === 'required' ? `/${String((v.params as { missingProperty?: string }).missingProperty)}` : ''
     const extra = v.keyword === 'additionalProperties' ? `/${String((v.params as { additionalProperty?: string }).additionalProperty)}` : ''
-    const path = `/${error.validationContext ?? 'body'}${v.instancePath}${missing}${extra}`
-    const message = v.keyword === 'additionalProperties' ? 'is not a known field' : v.keyword === 'required' ? 'is required' : (v.message ?? 'is invalid')
+    const { tag, tagValue } = v.params as { tag?: string; tagValue?: unknown }
+    const discriminator = v.keyword === 'discriminator' && tag ? `/${tag}` : ''
+    const path = `/${error.validationContext ?? 'body'}${v.instancePath}${missing}${extra}${discriminator}`
+    const message =
+      v.keyword === 'additionalProperties' ? 'is not a known field'
+      : v.keyword === 'required' ? 'is required'
+      : discriminator ? `${JSON.stringify(tagValue)} is not one of the known values`
+      : (v.message ?? 'is invalid')
     return { path, message }
   })
 }
@@ -76,6 +82,8 @@ export async function buildApi(deps: Omit<ApiDeps, 'processDocs'> & Partial<Pick
     },
   })
   app.addSchema(problemSchema)
+  // JSON only: a text body is refused with 415 instead of reaching the schema as a string.
+  app.removeContentTypeParser('text/plain')
   await app.register(swagger, {
     openapi: {
       openapi: '3.0.3',

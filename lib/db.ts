@@ -1,14 +1,41 @@
-/** The order database: connection, creation when missing, and migrations. */
+/**
+ * The order database: connection, creation when missing, and migrations. A `postgres://` URL is
+ * a PostgreSQL server; `pglite:<folder>` is the embedded PGlite database (PostgreSQL compiled to
+ * WebAssembly, in-process, one connection) kept in that folder, the default when no server is set.
+ */
+import { mkdirSync, rmSync } from 'node:fs'
 import path from 'node:path'
+import { PGlite } from '@electric-sql/pglite'
 import knexFactory, { type Knex } from 'knex'
+import ClientPGLite from 'knex-pglite'
 import pg from 'pg'
 import { projectRoot } from './config.ts'
 
 // bigint (int8) columns come back as strings by default; ids and counts fit in a JS number.
 pg.types.setTypeParser(pg.types.builtins.INT8, (value: string) => Number(value))
 
-/** A knex instance over PostgreSQL for `databaseUrl`. */
+/** True for the embedded database, `pglite:<folder>`. */
+export const isEmbedded = (databaseUrl: string) => databaseUrl.startsWith('pglite:')
+
+/** The folder of an embedded database URL (relative paths from the project root). */
+export function embeddedFolder(databaseUrl: string): string {
+  return path.resolve(projectRoot, databaseUrl.slice('pglite:'.length) || 'data/pglite')
+}
+
+/**
+ * A knex instance over the embedded PGlite database in `folder`. PGlite has one connection: a
+ * query outside a running transaction waits for it, so code inside a transaction must use `trx`.
+ */
+function createEmbeddedDb(folder: string): Knex {
+  mkdirSync(folder, { recursive: true })
+  // The same int8-as-number parsing the pg driver gets below.
+  const pglite = new PGlite(folder, { parsers: { [pg.types.builtins.INT8]: (value: string) => Number(value) } })
+  return knexFactory({ client: ClientPGLite as unknown as typeof knexFactory.Client, connection: () => ({ pglite }) } as Knex.Config)
+}
+
+/** A knex instance over PostgreSQL (or the embedded PGlite) for `databaseUrl`. */
 export function createDb(databaseUrl: string): Knex {
+  if (isEmbedded(databaseUrl)) return createEmbeddedDb(embeddedFolder(databaseUrl))
   return knexFactory({
     client: 'pg',
     connection: databaseUrl,
@@ -32,6 +59,10 @@ function maintenanceUrl(databaseUrl: string): string {
 
 /** Creates the database of `databaseUrl` when it does not exist yet. */
 export async function ensureDatabase(databaseUrl: string): Promise<void> {
+  if (isEmbedded(databaseUrl)) {
+    mkdirSync(embeddedFolder(databaseUrl), { recursive: true })
+    return
+  }
   const name = databaseName(databaseUrl)
   const admin = createDb(maintenanceUrl(databaseUrl))
   try {
@@ -46,6 +77,10 @@ export async function ensureDatabase(databaseUrl: string): Promise<void> {
 
 /** Drops the database of `databaseUrl` (tests only). */
 export async function dropDatabase(databaseUrl: string): Promise<void> {
+  if (isEmbedded(databaseUrl)) {
+    rmSync(embeddedFolder(databaseUrl), { recursive: true, force: true })
+    return
+  }
   const admin = createDb(maintenanceUrl(databaseUrl))
   try {
     await admin.raw('drop database if exists ?? with (force)', [databaseName(databaseUrl)])

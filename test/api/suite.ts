@@ -1,0 +1,319 @@
+/**
+ * The API inject suite, run on PostgreSQL (server.test.ts) and on the embedded PGlite
+ * (server.pglite.test.ts): authentication, the bad-input corpus (each refusal a problem+json
+ * with its code, no row written, nothing started), idempotent POSTs, and every endpoint's
+ * happy path against the real engine.
+ */
+import type { Knex } from 'knex'
+import { suite } from 'uvu'
+import * as assert from 'uvu/assert'
+import { keys, newKey, openApi } from './support.ts'
+
+type Api = Awaited<ReturnType<typeof openApi>>
+
+/** Tables the API writes: a refused request leaves each count as it was. */
+const tables = ['orders', 'customers', 'order_lines', 'order_events', 'payments', 'returns', 'after_sales_cases', 'idempotency_keys']
+
+async function counts(db: Knex): Promise<Record<string, number>> {
+  const out: Record<string, number> = {}
+  for (const table of tables) out[table] = Number((await db(table).count({ n: '*' }))[0].n)
+  return out
+}
+
+const contractOrder = (name = 'Guangzhou Telecom Works') => ({
+  channel: 'contract',
+  customer: { name, phone: '020-12345678' },
+  lines: [{ sku: 'PP-24C6', productName: 'Patch panel 24-port Cat6', model: 'PP-24-C6-1U', quantity: 2 }],
+  deliveryDate: '2027-03-01',
+  deliveryAddress: '88 Tianhe Road, Guangzhou 510620',
+  shippingMethod: 'road',
+  salesLeaderSignOff: { name: 'Li Wei' },
+  shippedBefore: true,
+  technicalFilesComplete: true,
+})
+
+const shopOrder = () => ({
+  channel: 'shop',
+  customer: { name: 'Zhang Wei', phone: '+86 138 0000 0004' },
+  lines: [{ sku: 'PP-24C6', productName: 'Patch panel 配线面板 24-port Cat6', quantity: 1, unitPrice: 260 }],
+  deliveryAddress: 'Yuexiu District, Guangzhou',
+  payment: { amount: 260, paidAt: '2026-11-24T09:00:00+08:00' },
+})
+
+interface Case {
+  name: string
+  method?: 'GET' | 'POST'
+  url: string
+  key?: string | null
+  payload?: string | object
+  headers?: Record<string, string>
+  status: number
+  code: string
+  /** A JSON pointer the problem's errors must name. */
+  path?: string
+}
+
+/** Defines and runs the suite on the database `open` gives (migrated and seeded). */
+export function runApiSuite(name: string, open: () => Promise<{ db: Knex; close: () => Promise<void> }>) {
+  const test = suite(name)
+  let api: Api
+  let database: Awaited<ReturnType<typeof open>>
+  let order: { orderNumber: string; processInstanceKey: string }
+
+  test.before(async () => {
+    database = await open()
+    api = await openApi({ db: database.db })
+  })
+  test.after(async () => {
+    await api?.close()
+    await database?.close()
+  })
+
+  const post = (url: string, payload: unknown, idempotencyKey = newKey(), key: string = keys.integrator) =>
+    api.app.inject({ method: 'POST', url, payload: payload as object, headers: { 'x-api-key': key, 'idempotency-key': idempotencyKey } })
+
+  test('a contract order is stored with its customer, lines and history row, and its process started', async () => {
+    const before = await counts(api.db)
+    const response = await post('/orders', contractOrder())
+    assert.is(response.statusCode, 201, response.body)
+    const body = response.json()
+    assert.match(body.orderNumber, /^CO-\d{4}-\d{6}$/)
+    assert.is(response.headers.location, `/orders/${body.orderNumber}`)
+    assert.equal(api.calls.started.map((s) => s.bpmnProcessId), ['contract-order'])
+    assert.is(body.processInstanceKey, api.calls.started[0].processInstanceKey)
+    order = body
+
+    const row = await api.db('orders').where({ order_number: body.orderNumber }).first()
+    assert.is(row.channel, 'contract')
+    assert.is(row.process_instance_key, body.processInstanceKey)
+    assert.is(row.data.lines[0].model, 'PP-24-C6-1U')
+    const lines = await api.db('order_lines').where({ order_number: body.orderNumber })
+    assert.equal(lines.map((l) => [l.line_no, l.sku, l.quantity]), [[1, 'PP-24C6', 2]])
+    const [event] = await api.db('order_events').where({ order_number: body.orderNumber })
+    assert.is(event.step, 'order-received')
+    assert.is(event.actor, 'api:integrator:bb161c2a4293')
+    assert.is(event.clause, 'D1 第4条 1; D7 1')
+    const after = await counts(api.db)
+    assert.is(after.orders - before.orders, 1)
+    assert.is(after.idempotency_keys - before.idempotency_keys, 1)
+  })
+
+  test('GET /orders/:orderNumber answers the stored status and the engine view', async () => {
+    const response = await api.app.inject({ method: 'GET', url: `/orders/${order.orderNumber}`, headers: { 'x-api-key': keys.auditor } })
+    assert.is(response.statusCode, 200, response.body)
+    const view = response.json()
+    assert.is(view.orderNumber, order.orderNumber)
+    assert.is(view.processInstanceKey, order.processInstanceKey)
+    assert.is(view.engineAvailable, true)
+    for (const list of ['currentSteps', 'openUserTasks', 'incidents']) assert.ok(Array.isArray(view[list]), list)
+  })
+
+  test('the same POST replayed with its Idempotency-Key answers the first response and starts exactly one instance', async () => {
+    const key = newKey()
+    const before = await counts(api.db)
+    const started = api.calls.started.length
+    const first = await post('/orders', shopOrder(), key)
+    assert.is(first.statusCode, 201, first.body)
+    const replay = await post('/orders', shopOrder(), key)
+    assert.is(replay.statusCode, 201)
+    assert.is(replay.headers['idempotent-replayed'], 'true')
+    assert.equal(replay.json(), first.json())
+    // Three at once with one new key: one runs, the others wait for it and replay.
+    const concurrentKey = newKey()
+    const together = await Promise.all([1, 2, 3].map(() => post('/orders', shopOrder(), concurrentKey)))
+    assert.equal(together.map((r) => r.statusCode), [201, 201, 201])
+    assert.is(new Set(together.map((r) => r.json().orderNumber)).size, 1)
+    assert.is(api.calls.started.length - started, 2, 'one instance per key')
+    const after = await counts(api.db)
+    assert.is(after.orders - before.orders, 2)
+    assert.is(after.order_events - before.order_events, 2)
+  })
+
+  const problemCases = (): Case[] => [
+    { name: 'no API key', url: '/orders', key: null, payload: contractOrder(), status: 401, code: 'unauthenticated' },
+    { name: 'an unknown API key', url: '/orders', key: 'not-a-key', payload: contractOrder(), status: 401, code: 'unauthenticated' },
+    { name: 'the auditor key placing an order', url: '/orders', key: keys.auditor, payload: contractOrder(), status: 403, code: 'forbidden' },
+    { name: 'the auditor key posting a payment', url: '/orders/CO-2026-000001/payments', key: keys.auditor, payload: { amount: 1 }, status: 403, code: 'forbidden' },
+    { name: 'the integrator key reading a history', method: 'GET', url: '/orders/CO-2026-000001/history', status: 403, code: 'forbidden' },
+    { name: 'malformed JSON', url: '/orders', payload: '{"channel": "contract", "customer": {', status: 400, code: 'malformed-json' },
+    { name: 'a JSON array instead of an order', url: '/orders', payload: '[1, 2]', status: 400, code: 'invalid-request' },
+    { name: 'a text body', url: '/orders', payload: 'channel=contract', headers: { 'content-type': 'text/plain' }, status: 415, code: 'unsupported-media-type' },
+    { name: 'a quantity as text', url: '/orders', payload: { ...contractOrder(), lines: [{ productName: 'Patch panel', model: 'X', quantity: 'two' }] }, status: 400, code: 'invalid-request', path: '/body/lines/0/quantity' },
+    { name: 'a negative quantity', url: '/orders', payload: { ...contractOrder(), lines: [{ productName: 'Patch panel', model: 'X', quantity: -3 }] }, status: 400, code: 'invalid-request', path: '/body/lines/0/quantity' },
+    { name: 'a date that is no date', url: '/orders', payload: { ...contractOrder(), deliveryDate: '2027-02-30x' }, status: 400, code: 'invalid-request', path: '/body/deliveryDate' },
+    { name: 'an unknown field', url: '/orders', payload: { ...contractOrder(), discount: 50 }, status: 400, code: 'invalid-request', path: '/body/discount' },
+    { name: 'an unknown field in a line', url: '/orders', payload: { ...contractOrder(), lines: [{ productName: 'P', model: 'X', quantity: 1, price: 1 }] }, status: 400, code: 'invalid-request', path: '/body/lines/0/price' },
+    { name: 'a missing customer', url: '/orders', payload: { ...contractOrder(), customer: undefined }, status: 400, code: 'invalid-request', path: '/body/customer' },
+    { name: 'no lines', url: '/orders', payload: { ...contractOrder(), lines: [] }, status: 400, code: 'invalid-request', path: '/body/lines' },
+    { name: 'an unknown channel', url: '/orders', payload: { ...contractOrder(), channel: 'fax' }, status: 400, code: 'invalid-request', path: '/body/channel' },
+    { name: 'a shop order without prices', url: '/orders', payload: { ...shopOrder(), lines: [{ sku: 'PP-24C6', productName: 'P', quantity: 1 }] }, status: 400, code: 'invalid-request', path: '/body/lines/0/unitPrice' },
+    { name: 'no Idempotency-Key', url: '/orders', payload: contractOrder(), headers: { 'idempotency-key': '' }, status: 400, code: 'invalid-request', path: '/headers/idempotency-key' },
+    { name: 'an oversized body', url: '/orders', payload: JSON.stringify({ ...contractOrder(), customer: { name: 'x'.repeat(70000) } }), status: 413, code: 'body-too-large' },
+    { name: 'an unknown product', url: '/orders', payload: { ...contractOrder(), lines: [{ sku: 'NO-SUCH-SKU', productName: 'P', model: 'X', quantity: 1 }] }, status: 422, code: 'unknown-sku' },
+    { name: 'SQL in a product code', url: '/orders', payload: { ...contractOrder(), lines: [{ sku: "PP-24C6'; DROP TABLE orders;--", productName: 'P', model: 'X', quantity: 1 }] }, status: 400, code: 'invalid-request', path: '/body/lines/0/sku' },
+    { name: 'SQL in an order number', method: 'GET', key: keys.auditor, url: "/orders/CO-2026-000001'%20OR%20'1'='1", status: 400, code: 'invalid-request', path: '/params/orderNumber' },
+    { name: 'a path traversal in an order number', method: 'GET', key: keys.auditor, url: '/orders/..%2F..%2Fetc%2Fpasswd', status: 400, code: 'invalid-request', path: '/params/orderNumber' },
+    { name: 'an unknown order', method: 'GET', key: keys.auditor, url: '/orders/CO-2026-99999999', status: 404, code: 'order-not-found' },
+    { name: 'the history of an unknown order', method: 'GET', key: keys.auditor, url: '/orders/CO-2026-99999999/history', status: 404, code: 'order-not-found' },
+    { name: 'a payment into an unknown order', url: '/orders/CO-2026-99999999/payments', payload: { amount: 100 }, status: 404, code: 'order-not-found' },
+    { name: 'a payment of zero', url: '/orders/CO-2026-99999999/payments', payload: { amount: 0 }, status: 400, code: 'invalid-request', path: '/body/amount' },
+    { name: 'a payment in fractions of a fen', url: '/orders/CO-2026-99999999/payments', payload: { amount: 10.001 }, status: 400, code: 'invalid-request', path: '/body/amount' },
+    { name: 'a delivery without signature', url: '/orders/CO-2026-99999999/delivery-confirmations', payload: { deliveredOn: '2026-11-24' }, status: 400, code: 'invalid-request', path: '/body/signedBy' },
+    { name: 'a return of an unknown order', url: '/returns', payload: { orderNumber: 'SO-2026-99999999', items: [{ sku: 'PP-24C6', productName: 'P', quantity: 1, unitPrice: 1 }], reason: 'r', tagsAndPackagingIntact: true }, status: 404, code: 'order-not-found' },
+    { name: 'a service request without the problem', url: '/service-requests', payload: { kind: 'complaint', receivedAt: '2026-11-24T09:00:00Z', customer: 'C', contact: { name: 'N', phone: '020-1234567' }, product: 'P', model: 'M', requestedService: 'repair' }, status: 400, code: 'invalid-request', path: '/body/problemDescription' },
+    { name: 'an unknown endpoint', method: 'GET', url: '/orders', status: 404, code: 'route-not-found' },
+  ]
+
+  test('the bad-input corpus: each request gets its 4xx problem+json, and nothing is written or started', async () => {
+    for (const c of problemCases()) {
+      const before = await counts(api.db)
+      const started = api.calls.started.length
+      const published = api.calls.published.length
+      const headers: Record<string, string> = { 'idempotency-key': newKey(), ...(c.key === null ? {} : { 'x-api-key': c.key ?? keys.integrator }), ...c.headers }
+      if (headers['idempotency-key'] === '') delete headers['idempotency-key']
+      if (typeof c.payload === 'string' && !headers['content-type']) headers['content-type'] = 'application/json'
+      const response = await api.app.inject({ method: c.method ?? 'POST', url: c.url, headers, payload: c.payload as string })
+      assert.is(response.statusCode, c.status, `${c.name}: ${response.body.slice(0, 300)}`)
+      assert.match(String(response.headers['content-type']), /^application\/problem\+json/, c.name)
+      const problem = response.json()
+      assert.is(problem.code, c.code, `${c.name}: ${response.body.slice(0, 300)}`)
+      assert.is(problem.status, c.status, c.name)
+      assert.ok(problem.title, c.name)
+      if (c.path) {
+        assert.ok(problem.errors?.some((e: { path: string }) => e.path === c.path), `${c.name} names ${c.path}: ${JSON.stringify(problem.errors)}`)
+        assert.ok(problem.detail.includes(c.path), `${c.name}: detail names the field`)
+      }
+      if (c.status === 401) assert.ok(response.headers['www-authenticate'], c.name)
+      assert.equal(await counts(api.db), before, `${c.name}: no row written`)
+      assert.is(api.calls.started.length, started, `${c.name}: no instance started`)
+      assert.is(api.calls.published.length, published, `${c.name}: no message published`)
+    }
+  })
+
+  test('the same Idempotency-Key with another body is refused and changes nothing', async () => {
+    const key = newKey()
+    assert.is((await post('/orders', contractOrder('First Customer Ltd'), key)).statusCode, 201)
+    const before = await counts(api.db)
+    const started = api.calls.started.length
+    const reused = await post('/orders', contractOrder('Second Customer Ltd'), key)
+    assert.is(reused.statusCode, 422)
+    assert.is(reused.json().code, 'idempotency-key-reused')
+    assert.equal(await counts(api.db), before)
+    assert.is(api.calls.started.length, started)
+  })
+
+  test('text that looks like SQL or markup is stored as written and harms nothing', async () => {
+    const name = `Robert'); DROP TABLE orders;-- <script>alert(1)</script>`
+    const response = await post('/orders', contractOrder(name))
+    assert.is(response.statusCode, 201, response.body)
+    const row = await api.db('orders').where({ order_number: response.json().orderNumber }).first()
+    assert.is(row.customer_name, name)
+    assert.ok((await api.db('orders').count({ n: '*' }))[0].n, 'orders is still there')
+  })
+
+  test('a payment is recorded and published once, however often it is retried', async () => {
+    const key = newKey()
+    const published = api.calls.published.length
+    const first = await post(`/orders/${order.orderNumber}/payments`, { amount: 520, kind: 'full', reference: 'BANK-0001' }, key)
+    assert.is(first.statusCode, 202, first.body)
+    const again = await post(`/orders/${order.orderNumber}/payments`, { amount: 520, kind: 'full', reference: 'BANK-0001' }, key)
+    assert.equal(again.json(), first.json())
+    const body = first.json()
+    assert.is(body.message, 'payment-received')
+    assert.is(body.correlationKey, order.orderNumber)
+    const payments = await api.db('payments').where({ order_number: order.orderNumber })
+    assert.equal(payments.map((p) => [Number(p.amount), p.message_id, Number(p.id)]), [[520, body.messageId, body.paymentId]])
+    assert.is(api.calls.published.length - published, 1)
+    const message = api.calls.published.at(-1)!
+    assert.equal([message.name, message.correlationKey, message.messageId], ['payment-received', order.orderNumber, body.messageId])
+    assert.equal(message.variables, { payment: { amount: 520, kind: 'full', reference: 'BANK-0001', currency: 'CNY' } })
+  })
+
+  test('every event endpoint publishes its message with a messageId and records it', async () => {
+    const events: [string, object, string][] = [
+      ['changes', { description: 'different label colour' }, 'order-change-requested'],
+      ['contract-signed', { signedOn: '2026-11-24', signedBy: 'Zhang San', contractNumber: 'HT-2026-001' }, 'contract-signed'],
+      ['delivery-confirmations', { deliveredOn: '2026-11-30', signedBy: 'Zhang San' }, 'delivery-confirmed'],
+      ['customer-replies', { text: 'The address is 88 Tianhe Road' }, 'customer-replied'],
+      ['cancellation', { reason: 'project postponed' }, 'order-cancel-requested'],
+    ]
+    for (const [path, payload, message] of events) {
+      const response = await post(`/orders/${order.orderNumber}/${path}`, payload)
+      assert.is(response.statusCode, 202, `${path}: ${response.body}`)
+      assert.is(response.json().message, message)
+      assert.is(api.calls.published.at(-1)!.name, message)
+      assert.ok(api.calls.published.at(-1)!.messageId.startsWith(`${message}:${order.orderNumber}:`))
+      const row = await api.db('order_events').where({ order_number: order.orderNumber, step: message }).first()
+      assert.is(row.details.messageId, response.json().messageId, path)
+    }
+    const late = await post(`/orders/${order.orderNumber}/goods-received`, { requestNumber: 'PR-NOT-THERE', countedQuantity: 3 })
+    assert.is(late.statusCode, 404)
+    assert.is(late.json().code, 'purchase-request-not-found')
+  })
+
+  test('a cancellation after shipment is refused: return the goods instead', async () => {
+    const shipped = (await post('/orders', contractOrder())).json().orderNumber
+    await api.db('orders').where({ order_number: shipped }).update({ status: 'shipped' })
+    const before = await counts(api.db)
+    const response = await post(`/orders/${shipped}/cancellation`, { reason: 'too late' })
+    assert.is(response.statusCode, 409)
+    assert.is(response.json().code, 'order-already-shipped')
+    assert.equal(await counts(api.db), before)
+  })
+
+  test('POST /returns stores the return and starts return-refund; POST /service-requests records form QR/JY-2005 and starts after-sales-case', async () => {
+    const returned = await post('/returns', {
+      orderNumber: order.orderNumber,
+      items: [{ sku: 'PP-24C6', productName: 'Patch panel 24-port Cat6', quantity: 1, unitPrice: 260 }],
+      reason: 'does not fit the rack', reasonKind: 'customer-own-reason', tagsAndPackagingIntact: true,
+    })
+    assert.is(returned.statusCode, 201, returned.body)
+    assert.match(returned.json().returnNumber, /^RT-\d{4}-\d{6}$/)
+    assert.is(api.calls.started.at(-1)!.bpmnProcessId, 'return-refund')
+    assert.is((await api.db('returns').where({ return_number: returned.json().returnNumber }).first()).order_number, order.orderNumber)
+
+    const request = await post('/service-requests', {
+      kind: 'service-request', receivedAt: '2026-11-24T09:00:00+08:00', orderNumber: order.orderNumber, customer: 'Guangzhou Telecom Works',
+      contact: { name: 'Chen Jie', phone: '020-12345678' }, product: 'Network cabinet', model: 'NC-42U-6010', quantity: 1,
+      problemDescription: 'How do I level the cabinet feet?', requestedService: 'answer', receivedBy: 'Li Na',
+    })
+    assert.is(request.statusCode, 201, request.body)
+    assert.is(api.calls.started.at(-1)!.bpmnProcessId, 'after-sales-case')
+    const stored = await api.db('after_sales_cases').where({ case_number: request.json().caseNumber }).first()
+    assert.is(stored.kind, 'service-request')
+    assert.is(stored.service_request.model, 'NC-42U-6010')
+  })
+
+  test('health, readiness, the daily report, the OpenAPI document and Swagger UI', async () => {
+    assert.equal((await api.app.inject({ url: '/health' })).json(), { status: 'ok' })
+    const ready = await api.app.inject({ url: '/ready' })
+    assert.is(ready.statusCode, 200, ready.body)
+    assert.is(ready.json().database.ok, true)
+    const report = await api.app.inject({ url: '/reports/daily?kind=coordination-agenda', headers: { 'x-api-key': keys.auditor } })
+    assert.is(report.statusCode, 200, report.body)
+    assert.is(report.json().kind, 'coordination-agenda')
+    assert.is((await api.app.inject({ url: '/docs' })).statusCode < 400, true)
+
+    const document = (await api.app.inject({ url: '/docs/json' })).json()
+    assert.is(document.openapi, '3.0.3')
+    const closed = (schema: Record<string, unknown>, where: string) => {
+      if (!schema || typeof schema !== 'object') return
+      if (schema.properties && where.split('.').pop() !== 'details') assert.is(schema.additionalProperties, false, `${where} is closed`)
+      for (const [key, value] of Object.entries(schema)) if (value && typeof value === 'object') closed(value as Record<string, unknown>, `${where}.${key}`)
+    }
+    for (const [path, operations] of Object.entries(document.paths as Record<string, Record<string, { requestBody?: unknown; responses: Record<string, unknown> }>>)) {
+      if (path.startsWith('/docs')) continue
+      for (const [method, operation] of Object.entries(operations)) {
+        const statuses = Object.keys(operation.responses)
+        assert.ok(statuses.some((s) => s.startsWith('2')), `${method} ${path} documents its answer`)
+        if (method === 'post') {
+          assert.ok(statuses.includes('400') && statuses.includes('401') && statuses.includes('403'), `${method} ${path} documents its problems`)
+          closed(operation.requestBody as Record<string, unknown>, `${method} ${path} body`)
+        }
+        for (const status of statuses) closed(operation.responses[status] as Record<string, unknown>, `${method} ${path} ${status}`)
+      }
+    }
+  })
+
+  test.run()
+}
