@@ -1,7 +1,8 @@
 /**
  * "A job whose completion is lost after its side effect": the worker did its work (row, history,
- * outside call) but its completeJob never reached the engine, and the job is handed out again
- * (same key; see losingFirstCompletion in support.ts for why not by waiting for the lock to run out); the second run must find the work done and only complete the job.
+ * outside call) but its completeJob never reached the engine, and the engine hands the job out
+ * again (same key) once its lock runs out (see losingFirstCompletion in support.ts); the second
+ * run must find the work done and only complete the job.
  */
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'

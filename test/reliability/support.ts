@@ -51,10 +51,10 @@ export async function testModule(taskType: string, runs: { count: number; jobKey
 }
 
 /**
- * A zeebe client whose first `completeJob` is lost: it never reaches the engine, and the job is
- * handed back as it is (same key, same retries), as the engine does when its lock runs out. The
- * hand-back is immediate rather than waiting for WORKER_JOB_TIMEOUT_MS, because the shared
- * engine's clock is pinned by other suites at times, and a timed-out job then is not redelivered.
+ * A zeebe client whose first `completeJob` is lost: it never reaches the engine, so the job stays
+ * activated until its lock (WORKER_JOB_TIMEOUT_MS, 3 s in `faultConfig`) runs out and the engine
+ * hands the same job out again. That needs the engine's clock to run free: a clock pinned by
+ * another suite (PUT /v2/clock) moves the job's deadline with it (see job-timeout.test.ts).
  */
 export function losingFirstCompletion(zeebe: ZeebeClient) {
   const state = { completions: 0, lost: 0 }
@@ -66,7 +66,6 @@ export function losingFirstCompletion(zeebe: ZeebeClient) {
           state.completions++
           if (state.lost === 0) {
             state.lost++
-            await target.failJob({ jobKey: args[0].jobKey, errorMessage: 'injected fault: completion lost', retries: 3, retryBackOff: 0 })
             throw new Error('injected fault: the completion was lost on the way to the engine')
           }
           return target.completeJob(...args)
@@ -96,14 +95,19 @@ export function countingPayment(base: PaymentClient, hooks: { firstDelayMs?: num
   return { client, calls, keys: () => new Set(calls.map((c) => c.idempotencyKey)) }
 }
 
-/** Counts the bookings asked of the carrier. */
-export function countingCarrier(base: CarrierClient) {
+/** Counts the bookings asked of the carrier; the first may be held back `firstDelayMs`. */
+export function countingCarrier(base: CarrierClient, hooks: { firstDelayMs?: number; onFirstCall?: () => Promise<void> | void } = {}) {
   const calls: BookingRequest[] = []
   const client: CarrierClient = {
     ...base,
     async book(request) {
       calls.push(request)
-      return base.book(request)
+      const answer = await base.book(request)
+      if (calls.length === 1) {
+        if (hooks.firstDelayMs) await new Promise((resolve) => setTimeout(resolve, hooks.firstDelayMs))
+        await hooks.onFirstCall?.()
+      }
+      return answer
     },
   }
   return { client, calls, keys: () => new Set(calls.map((c) => c.idempotencyKey)) }
