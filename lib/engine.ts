@@ -12,7 +12,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { createEngineRest } from './camunda.ts'
-import { dataDir, type Config } from './config.ts'
+import { dataDir, projectRoot, type Config } from './config.ts'
 
 /**
  * The engine version, pinned here only. Maven Central as reachable from these machines serves
@@ -48,6 +48,8 @@ export const ports = {
   management: 9600,
   search: 9200,
   searchTransport: 9300,
+  /** lib/tasklist-bridge.ts: Tasklist's way to claim and complete user tasks on 8.6.0. */
+  tasklistBridge: 8088,
 } as const
 
 /** Every path the engine uses, below `<DATA_DIR>/engine`. */
@@ -66,6 +68,8 @@ export function enginePaths(config: Config) {
     searchLog: path.join(root, 'logs', 'opensearch.log'),
     camundaPid: path.join(root, 'camunda.pid'),
     searchPid: path.join(root, 'opensearch.pid'),
+    bridgeLog: path.join(root, 'logs', 'tasklist-bridge.log'),
+    bridgePid: path.join(root, 'tasklist-bridge.pid'),
   }
 }
 
@@ -331,7 +335,9 @@ function camundaYaml(config: Config, paths: ReturnType<typeof enginePaths>): str
       rest: { query: { enabled: true } },
       database: { type: 'opensearch', url: search },
       operate: webapp,
-      tasklist: { ...webapp, zeebe: { ...webapp.zeebe, restAddress: `http://127.0.0.1:${ports.rest}` } },
+      // Tasklist claims and completes user tasks through the bridge (lib/tasklist-bridge.ts): 8.6.0's
+      // own REST call carries no session and is refused (camunda/camunda#21818).
+      tasklist: { ...webapp, zeebe: { ...webapp.zeebe, restAddress: `http://127.0.0.1:${ports.tasklistBridge}` } },
     },
   }
   return `${JSON.stringify(settings, null, 2)}\n`
@@ -419,10 +425,10 @@ async function waitFor(what: string, check: () => Promise<boolean>, alive: () =>
 }
 
 /** Spawns a detached process with output appended to `log`; returns its pid. */
-async function launch(command: string, args: string[], env: NodeJS.ProcessEnv, log: string, pidFile: string): Promise<number> {
+async function launch(command: string, args: string[], env: NodeJS.ProcessEnv, log: string, pidFile: string, cwd?: string): Promise<number> {
   await mkdir(path.dirname(log), { recursive: true })
   const out = await open(log, 'a')
-  const child = spawn(command, args, { env, detached: true, stdio: ['ignore', out.fd, out.fd] })
+  const child = spawn(command, args, { env, cwd, detached: true, stdio: ['ignore', out.fd, out.fd] })
   await out.close()
   if (!child.pid) throw new EngineError(`could not start ${command}`)
   child.unref()
@@ -532,8 +538,18 @@ export async function startEngine(config: Config, say: Say = defaultSay): Promis
     300000,
     say,
   )
+  await startTasklistBridge(paths, say)
   say(`ready: REST and web apps on ${config.CAMUNDA_REST_ADDRESS}, gRPC on ${config.CAMUNDA_GRPC_ADDRESS}`)
   return { searchMs, camundaMs }
+}
+
+/** Starts the Tasklist bridge (a Node process of its own, like the engine) unless it runs. */
+async function startTasklistBridge(paths: ReturnType<typeof enginePaths>, say: Say): Promise<void> {
+  if (await readPid(paths.bridgePid)) return
+  await requirePortsFree([ports.tasklistBridge])
+  const script = path.join(projectRoot, 'scripts', 'tasklist-bridge.ts')
+  await launch(process.execPath, ['--import', 'tsx', script], { ...process.env }, paths.bridgeLog, paths.bridgePid, projectRoot)
+  await waitFor('the Tasklist bridge', async () => !(await portFree(ports.tasklistBridge)), async () => !!(await readPid(paths.bridgePid)), paths.bridgeLog, 30000, say)
 }
 
 async function stopPid(name: string, pidFile: string, say: Say, graceMs = 60000): Promise<void> {
@@ -564,6 +580,7 @@ export async function stopEngine(config: Config, say: Say = defaultSay): Promise
   const paths = enginePaths(config)
   await stopPid('Camunda', paths.camundaPid, say)
   await stopPid('OpenSearch', paths.searchPid, say)
+  await stopPid('the Tasklist bridge', paths.bridgePid, say, 10000)
 }
 
 /** Resident memory (KiB) of a process, from /proc. */

@@ -24,7 +24,12 @@ export interface StaffUser {
   roles: OperateRole[]
 }
 
-/** One demo user per role (PROCESSES.md "Roles"), read-only in Operate; and the auditor. */
+/**
+ * One demo user per role (PROCESSES.md "Roles") and the auditor. The web apps share one role per
+ * user: USER may only read, in Operate and in Tasklist (claiming or completing a task is refused);
+ * OPERATOR may also work tasks in Tasklist, which in 8.6 cannot be had without the same right in
+ * Operate (cancel, retry, edit variables). So staff are OPERATORs and the auditor is a USER.
+ */
 export const staffUsers: readonly StaffUser[] = [
   ['sales-assistant', 'Sales assistant (销售内勤)'],
   ['sales-manager', 'Sales manager (销售部负责人)'],
@@ -42,7 +47,7 @@ export const staffUsers: readonly StaffUser[] = [
   ['general-manager', 'General manager (总经理)'],
   ['deputy-general-manager', 'Deputy general manager (副总经理)'],
   ['auditor', 'Auditor (审计, read-only)'],
-].map(([userId, displayName]) => ({ userId, displayName, roles: ['USER'] }))
+].map(([userId, displayName]) => ({ userId, displayName, roles: userId === 'auditor' ? ['USER'] : ['OPERATOR'] }))
 
 /**
  * Operate's built-in users, created at every engine start when missing with the password equal
