@@ -28,9 +28,9 @@ export const settings = {
   },
   DATABASE_URL: {
     type: 'string',
-    default: 'postgres://postgres@127.0.0.1:5432/order_flow',
-    pattern: '^postgres(ql)?://',
-    description: 'PostgreSQL connection URL of the order data; the database is created when missing.',
+    default: 'pglite:data/pglite',
+    pattern: '^(postgres(ql)?://|pglite:)',
+    description: 'Order database: a PostgreSQL URL (postgres://user@host:5432/name; created when missing), or pglite:<folder> for the embedded PGlite database (the default, in the data folder; one process at a time).',
   },
   JAVA_HOME: {
     type: 'string',

@@ -3,7 +3,7 @@
  * a PostgreSQL server; `pglite:<folder>` is the embedded PGlite database (PostgreSQL compiled to
  * WebAssembly, in-process, one connection) kept in that folder, the default when no server is set.
  */
-import { mkdirSync, rmSync } from 'node:fs'
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { PGlite } from '@electric-sql/pglite'
 import knexFactory, { type Knex } from 'knex'
@@ -22,12 +22,50 @@ export function embeddedFolder(databaseUrl: string): string {
   return path.resolve(projectRoot, databaseUrl.slice('pglite:'.length) || 'data/pglite')
 }
 
+/** The PostgreSQL server scratch databases (tests, benchmarks) go to when DATABASE_URL is embedded. */
+export const localServerUrl = 'postgres://postgres@127.0.0.1:5432/order_flow'
+
+/**
+ * The URL of database `name` on the server of `databaseUrl` (a scratch database for a test or
+ * benchmark run); on the local PostgreSQL server when `databaseUrl` is the embedded database.
+ */
+export function scratchDatabaseUrl(databaseUrl: string, name: string): string {
+  return Object.assign(new URL(isEmbedded(databaseUrl) ? localServerUrl : databaseUrl), { pathname: `/${name}` }).toString()
+}
+
+/**
+ * Claims the embedded database folder for this process: PGlite must never be opened by two
+ * processes at once (it would corrupt the data), so a second one stops with a clear message.
+ */
+function lockFolder(folder: string): void {
+  const lock = path.join(folder, 'order-flow.pid')
+  try {
+    const holder = Number(readFileSync(lock, 'utf8'))
+    if (holder && holder !== process.pid) {
+      let alive = true
+      try {
+        process.kill(holder, 0)
+      } catch {
+        alive = false
+      }
+      if (alive) {
+        throw new Error(`the embedded database in ${folder} is open in process ${holder}; one process at a time (set DATABASE_URL to a PostgreSQL server to run several)`)
+      }
+    }
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
+  }
+  writeFileSync(lock, String(process.pid))
+  process.once('exit', () => rmSync(lock, { force: true }))
+}
+
 /**
  * A knex instance over the embedded PGlite database in `folder`. PGlite has one connection: a
  * query outside a running transaction waits for it, so code inside a transaction must use `trx`.
  */
 function createEmbeddedDb(folder: string): Knex {
   mkdirSync(folder, { recursive: true })
+  lockFolder(folder)
   // The same int8-as-number parsing the pg driver gets below.
   const pglite = new PGlite(folder, { parsers: { [pg.types.builtins.INT8]: (value: string) => Number(value) } })
   return knexFactory({ client: ClientPGLite as unknown as typeof knexFactory.Client, connection: () => ({ pglite }) } as Knex.Config)

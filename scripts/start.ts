@@ -2,9 +2,11 @@
  * npm start — the whole system on embedded defaults: installs the engine when missing, starts
  * it, migrates the database, deploys every resource and runs the workers. Ctrl-C stops all of it.
  */
+import { createApiEngine } from '../api/engine.ts'
+import { startApi } from '../api/server.ts'
 import { createCamunda } from '../lib/camunda.ts'
 import { checkOutsideServices } from '../lib/clients/outside-services.ts'
-import { withConfig } from '../lib/config.ts'
+import { settings, withConfig } from '../lib/config.ts'
 import { deployAll, deployableFiles } from '../lib/deploy.ts'
 import { EngineError, startEngine, stopEngine } from '../lib/engine.ts'
 import { log } from '../lib/log.ts'
@@ -20,6 +22,7 @@ await withConfig(async (config) => {
     if (stopping) return
     stopping = true
     log('info', 'start', `${reason}: stopping workers and engine`)
+    await api?.close()
     await workers?.stop()
     await camunda?.getZeebeGrpcApiClient().close()
     await db?.destroy()
@@ -29,6 +32,7 @@ await withConfig(async (config) => {
   let workers: Awaited<ReturnType<typeof runWorkers>> | undefined
   let camunda: ReturnType<typeof createCamunda> | undefined
   let db: Awaited<ReturnType<typeof openDatabase>> | undefined
+  let api: Awaited<ReturnType<typeof startApi>> | undefined
   process.on('SIGINT', () => void stopAll('SIGINT', 0))
   process.on('SIGTERM', () => void stopAll('SIGTERM', 0))
 
@@ -44,6 +48,7 @@ await withConfig(async (config) => {
     await ensureStaffUsers(config)
     log('info', 'start', `staff logins ready: ${staffUsers.map((u) => u.userId).join(', ')}`)
     workers = await runWorkers(config, camunda, db)
+    api = await startApi({ config, db, engine: createApiEngine(config, camunda) })
   } catch (error) {
     console.error(error instanceof EngineError ? `engine: ${error.message}` : error)
     await stopAll('start-up failed', 1)
@@ -54,5 +59,10 @@ order-flow is running.
   Tasklist  ${config.CAMUNDA_REST_ADDRESS}/tasklist   (login ${config.CAMUNDA_USERNAME} / the configured password)
   Operate   ${config.CAMUNDA_REST_ADDRESS}/operate
   Staff     one login per role (e.g. workshop-supervisor, general-manager, auditor) / STAFF_PASSWORD
+  API       http://${config.API_HOST}:${config.API_PORT}   (OpenAPI and Swagger UI: /docs)${
+    config.API_KEYS === settings.API_KEYS.default
+      ? '\n            demo keys (X-API-Key): demo-integrator-key, demo-auditor-key, demo-admin-key; set API_KEYS outside a demo'
+      : ''
+  }
   Ctrl-C stops the workers and the engine.`)
 })

@@ -6,13 +6,14 @@
 import { spawn } from 'node:child_process'
 import { createCamunda } from '../lib/camunda.ts'
 import { loadConfig, projectRoot } from '../lib/config.ts'
-import { dropDatabase, ensureDatabase, createDb, migrateLatest } from '../lib/db.ts'
+import { dropDatabase, ensureDatabase, createDb, migrateLatest, scratchDatabaseUrl } from '../lib/db.ts'
 import { deployAll } from '../lib/deploy.ts'
 import { engineStatus, startEngine, stopEngine } from '../lib/engine.ts'
 
 const base = loadConfig()
 const testDatabase = `order_flow_test_${Date.now()}`
-const databaseUrl = Object.assign(new URL(base.DATABASE_URL), { pathname: `/${testDatabase}` }).toString()
+// The tests run on PostgreSQL (the local server unless DATABASE_URL names another); the API suite adds a PGlite pass of its own.
+const databaseUrl = scratchDatabaseUrl(base.DATABASE_URL, testDatabase)
 const testEnv = { ...process.env, DATABASE_URL: databaseUrl, ENGINE_CLOCK_CONTROLLED: 'true', LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' }
 const config = loadConfig(testEnv)
 

@@ -1,0 +1,58 @@
+/**
+ * Every migration on the embedded PGlite database (the default when DATABASE_URL is unset): up,
+ * all the way down, up again, and the append-only trigger of order_events holds there too.
+ */
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { test } from 'uvu'
+import * as assert from 'uvu/assert'
+import type { Knex } from 'knex'
+import { projectRoot } from '../../lib/config.ts'
+import { createDb, dropDatabase, ensureDatabase, migrateLatest } from '../../lib/db.ts'
+
+const url = `pglite:${mkdtempSync(path.join(tmpdir(), 'order-flow-migrations-'))}`
+const migrations = { directory: path.join(projectRoot, 'migrations'), loadExtensions: ['.ts'] }
+let db: Knex
+
+const ownTables = async () =>
+  (await db('pg_tables').where({ schemaname: 'public' }).whereNot('tablename', 'like', 'knex\\_%').pluck('tablename')).sort()
+
+test.before(async () => {
+  await ensureDatabase(url)
+  db = createDb(url)
+})
+
+test.after(async () => {
+  await db?.destroy()
+  await dropDatabase(url)
+})
+
+test('migrate latest, roll back all, migrate latest again on PGlite', async () => {
+  const first = await migrateLatest(db)
+  assert.ok(first.length >= 22, `ran ${first.length} migrations`)
+  const created = await ownTables()
+  for (const table of ['orders', 'order_events', 'payments', 'idempotency_keys']) assert.ok(created.includes(table), table)
+  await db.migrate.rollback(migrations, true)
+  assert.equal(await ownTables(), [])
+  assert.equal(await migrateLatest(db), first)
+  assert.equal(await ownTables(), created)
+})
+
+test('order_events is append-only on PGlite as on PostgreSQL', async () => {
+  await db('orders').insert({ order_number: 'CO-2026-000001', channel: 'contract', status: 'received', data: '{}' })
+  await db('order_events').insert({ order_number: 'CO-2026-000001', step: 'order-received', actor: 'api:test', outcome: 'received' })
+  const [row] = await db('order_events')
+  assert.is(row.id, 1, 'bigint ids come back as numbers')
+  for (const change of [() => db('order_events').update({ outcome: 'changed' }), () => db('order_events').delete()]) {
+    try {
+      await change()
+      assert.unreachable('the trigger let the change through')
+    } catch (error) {
+      assert.match((error as Error).message, /order_events is append-only/)
+    }
+  }
+  assert.is((await db('order_events').first()).outcome, 'received')
+})
+
+test.run()
