@@ -11,6 +11,8 @@ import { DateTime, Duration } from 'luxon'
 import { projectRoot } from './config.ts'
 
 export interface CalendarDefinition {
+  /** Where the dates come from and how sure they are. */
+  notes?: string
   /** IANA time zone of the working hours, e.g. Asia/Shanghai. */
   timeZone: string
   /** ISO weekday numbers that are working days (1 = Monday … 7 = Sunday). */
@@ -31,6 +33,7 @@ const validate = new Ajv({ allErrors: true }).compile({
   required: ['timeZone', 'workingWeekdays', 'workingHours', 'holidays', 'makeUpWorkingDays'],
   properties: {
     $comment: { type: 'string' },
+    notes: { type: 'string' },
     timeZone: { type: 'string', minLength: 1 },
     workingWeekdays: { type: 'array', minItems: 1, uniqueItems: true, items: { type: 'integer', minimum: 1, maximum: 7 } },
     workingHours: {

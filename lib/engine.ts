@@ -523,7 +523,7 @@ export async function startEngine(config: Config, say: Say = defaultSay): Promis
     const env = {
       ...process.env,
       JAVA_HOME: jdk.home,
-      JAVA_OPTS: `-Xms256m -Xmx${config.ENGINE_HEAP_MB}m -XX:+UseSerialGC -XX:MaxDirectMemorySize=512m`,
+      JAVA_OPTS: `-Xms256m -Xmx${config.ENGINE_HEAP_MB}m -XX:+UseSerialGC -XX:MaxDirectMemorySize=512m -Duser.timezone=UTC`,
       SPRING_CONFIG_ADDITIONAL_LOCATION: `file:${paths.camundaConfig}`,
     }
     say(`starting Camunda ${CAMUNDA_VERSION} (Java ${jdk.major}, heap ${config.ENGINE_HEAP_MB} MiB, clock ${config.ENGINE_CLOCK_CONTROLLED ? 'controlled' : 'real'})`)

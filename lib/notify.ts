@@ -141,7 +141,7 @@ export function compact(value: Record<string, unknown>): Record<string, unknown>
 export async function notifyOnce(
   { events, notifications, outside }: NotifyDeps,
   job: JobContext<unknown>,
-  step: { orderNumber: string; clause?: string | null; outcome?: string; messages: Message[] },
+  step: { orderNumber: string; clause?: string | null; outcome?: string; messages: Message[]; details?: Record<string, unknown> },
 ): Promise<NotifyRecord> {
   const base = notificationKey(job)
   const single = step.messages.length === 1
@@ -159,6 +159,7 @@ export async function notifyOnce(
     return {
       outcome: step.outcome ?? 'notified',
       result: {
+        ...step.details,
         template: [...new Set(queued.map((message) => message.template))].join(','),
         recipients: queued.map((message) => message.recipient),
         idempotencyKeys: queued.map((message) => message.idempotency_key),

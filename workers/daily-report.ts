@@ -11,13 +11,18 @@
  * Escalation: an `order_events` row with outcome `sla-breached` (written by escalation-notify);
  * open while its order is open; an SLA breach of the period is one recorded within it.
  *
+ * The timer start events fire every day (a cron cannot know public holidays and make-up working
+ * days); on a day that the business calendar says is not a working day nothing is compiled and
+ * the diagram ends there.
+ *
  * Reads:   reportKind (production-daily | coordination-agenda)
- * Writes:  report {kind, title, date, period {from, to}, lateOrders, openEscalations, slaBreaches,
- *          output (production-daily only), markdown}; the diagram maps it to dailyReport or
- *          meetingAgenda, and the meeting form shows meetingAgenda.markdown
+ * Writes:  workingDay (boolean); report {kind, title, date, period {from, to}, lateOrders,
+ *          openEscalations, slaBreaches, output (production-daily only), markdown}, null on a
+ *          day off; the diagram maps it to dailyReport or meetingAgenda, and the meeting form
+ *          shows meetingAgenda.markdown
  * Errors:  none
- * Effects: none: it only reads, so a redelivered job compiles the report again. Keeping the
- *          reports in a table is for the service-level issue.
+ * Effects: the report is stored in `daily_reports` (once per job: a redelivered job stores
+ *          nothing twice); `GET /reports/daily` reads the newest (dailyReports.latest).
  */
 import { DateTime } from 'luxon'
 import type { Knex } from 'knex'
@@ -261,7 +266,10 @@ export interface DailyReportOptions {
   calendar?: { definition: { timeZone: string }; calendar: BusinessCalendar }
 }
 
-export function createHandler({ db }: Pick<WorkerDeps, 'db'>, options: DailyReportOptions = {}): Handler<{ reportKind: ReportKind }, never> {
+export function createHandler(
+  { db, dailyReports }: Pick<WorkerDeps, 'db' | 'dailyReports'>,
+  options: DailyReportOptions = {},
+): Handler<{ reportKind: ReportKind }, never> {
   const now = options.now ?? (() => new Date())
   let business = options.calendar
   return async (job) => {
@@ -269,7 +277,11 @@ export function createHandler({ db }: Pick<WorkerDeps, 'db'>, options: DailyRepo
       const definition = loadCalendarDefinition()
       business = { definition, calendar: createCalendar(definition) }
     }
-    const report = await compileReport(db, job.variables.reportKind, now(), business.calendar, business.definition.timeZone)
-    return complete({ report })
+    const at = now()
+    if (!business.calendar.isWorkingDay(at)) return complete({ workingDay: false, report: null })
+    const report = await compileReport(db, job.variables.reportKind, at, business.calendar, business.definition.timeZone)
+    const { markdown, title, kind, date, ...facts } = report
+    await dailyReports.save({ kind, date, title, markdown, facts }, { key: job.key, processInstanceKey: job.processInstanceKey })
+    return complete({ workingDay: true, report })
   }
 }

@@ -1,10 +1,11 @@
 /**
  * escalation-notify — a service level was missed: tells the next level up and records the
  * breach, without taking the work away from whoever holds it (PROCESSES.md "Service levels":
- * every SLA timer escalates). No diagram uses it yet: the service-level timers come with a later
- * issue. The intended use is a non-interrupting boundary timer (or an event sub-process timer)
- * followed by this task, with the clause and the role in task headers, or in an `escalation`
- * variable when they are computed (a due date from the business calendar).
+ * every SLA timer escalates). In the diagrams it follows each service-level boundary timer, with
+ * the level's row id in the `sla` header (processes/service-levels.json): the clause and the
+ * roles come from that row, the due date from the deadline sla-deadline recorded when the guarded
+ * step started (`service_level_deadlines`), which is then marked breached. Without an `sla`
+ * header the clause and the roles come from the `escalation` variable or the task headers.
  *
  * Clause = `escalation.clause`, else the `clause` header (e.g. D10 2C); the teams told =
  * `escalation.notify`, else the `escalateTo` header (roles of PROCESSES.md, comma-separated, e.g.
@@ -18,12 +19,14 @@
  * Errors:  none
  * Effects: one `notifications` row per team (key `<processInstanceKey>:<elementId>:<elementInstanceKey>`,
  *          plus `:<role>` when there are several) and one breach row in `order_events`
- *          (outcome sla-breached, clause = the breached clause) in one transaction, then the
+ *          (outcome sla-breached, clause = the breached clause; details.result {sla, dueAt,
+ *          firedAt, recipients, ...}: who was told) in one transaction, then the
  *          webhook call per row with its key; each row is marked sent. No clause, no or unknown
  *          teams, no order number, or a send failure is thrown (retried; the retry sends the same rows).
  */
 import { compact, notifyOnce, subjectOrderNumber, teamMessages, teamsOf, type NotifyDeps } from '../lib/notify.ts'
-import { complete, type Handler, type JobContext } from '../lib/worker.ts'
+import { loadServiceLevels } from '../lib/service-levels.ts'
+import { complete, type Handler, type JobContext, type WorkerDeps } from '../lib/worker.ts'
 
 export const taskType = 'escalation-notify'
 
@@ -70,9 +73,29 @@ export interface EscalationNotifyVariables {
   serviceCase?: { orderNumber?: string; caseNumber?: string } | null
 }
 
-export function createHandler(deps: NotifyDeps): Handler<EscalationNotifyVariables, never> {
+/** The `sla` header's level: its clause and roles from the table, its due date from the register. */
+async function levelEscalation(deps: EscalationNotifyDeps, job: JobContext<unknown>, slaId: string): Promise<Escalation> {
+  const where = `${job.bpmnProcessId} ${job.elementId}`
+  const level = loadServiceLevels().levels.find((l) => l.id === slaId)
+  if (!level) throw new Error(`${where}: its sla header names "${slaId}", which processes/service-levels.json does not define`)
+  if (!deps.serviceLevelDeadlines) throw new Error(`${where}: no deadline register to read the due date of ${slaId} from`)
+  const deadline = await deps.serviceLevelDeadlines.latest(job.processInstanceKey, slaId)
+  if (deadline) await deps.serviceLevelDeadlines.markBreached(deadline.id, new Date())
+  return {
+    clause: level.clause,
+    notify: level.escalateTo.join(','),
+    step: level.element,
+    dueAt: deadline ? new Date(deadline.due_at).toISOString() : undefined,
+  }
+}
+
+export type EscalationNotifyDeps = NotifyDeps & Partial<Pick<WorkerDeps, 'serviceLevelDeadlines'>>
+
+export function createHandler(deps: EscalationNotifyDeps): Handler<EscalationNotifyVariables, never> {
   return async (job: JobContext<EscalationNotifyVariables>) => {
-    const escalation = job.variables.escalation ?? {}
+    const slaId = job.customHeaders.sla?.trim()
+    const firedAt = new Date().toISOString()
+    const escalation = slaId ? await levelEscalation(deps, job, slaId) : (job.variables.escalation ?? {})
     const where = `${job.bpmnProcessId} ${job.elementId}`
     const clause = escalation.clause ?? job.customHeaders.clause?.trim()
     if (!clause) throw new Error(`${where} names no service-level clause: set its "clause" task header (e.g. D10 2C) or escalation.clause`)
@@ -90,7 +113,8 @@ export function createHandler(deps: NotifyDeps): Handler<EscalationNotifyVariabl
       step: escalation.step ?? job.elementId,
       dueAt: escalation.dueAt,
     })
-    await notifyOnce(deps, job, { orderNumber, clause, outcome: 'sla-breached', messages: teamMessages(roles, template, payload) })
+    const details = compact({ sla: slaId, dueAt: escalation.dueAt, firedAt })
+    await notifyOnce(deps, job, { orderNumber, clause, outcome: 'sla-breached', messages: teamMessages(roles, template, payload), details })
     return complete()
   }
 }

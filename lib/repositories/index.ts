@@ -3,6 +3,7 @@ import type { Knex } from 'knex'
 import { createAfterSalesCaseRepository } from './after-sales-cases.ts'
 import { createContractRepository } from './contracts.ts'
 import { createCustomerRepository } from './customers.ts'
+import { createDailyReportRepository } from './daily-reports.ts'
 import { createInspectionRepository } from './inspections.ts'
 import { createInvoiceRepository } from './invoices.ts'
 import { createNotificationRepository } from './notifications.ts'
@@ -17,6 +18,7 @@ import { createQuoteRepository } from './quotes.ts'
 import { createRefundRepository } from './refunds.ts'
 import { createReturnRepository } from './returns.ts'
 import { createReviewRepository } from './reviews.ts'
+import { createServiceLevelDeadlineRepository } from './service-level-deadlines.ts'
 import { createShipmentRepository } from './shipments.ts'
 import { createStockReservationRepository } from './stock-reservations.ts'
 import { createStockRepository } from './stock.ts'
@@ -43,6 +45,8 @@ export function createRepositories(db: Knex) {
     refunds: createRefundRepository(db),
     notifications: createNotificationRepository(db),
     afterSalesCases: createAfterSalesCaseRepository(db),
+    serviceLevelDeadlines: createServiceLevelDeadlineRepository(db),
+    dailyReports: createDailyReportRepository(db),
   }
 }
 

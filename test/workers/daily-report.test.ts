@@ -16,6 +16,9 @@ const definition: CalendarDefinition = {
   timeZone: 'Asia/Shanghai', workingWeekdays: [1, 2, 3, 4, 5], workingHours: [{ from: '08:30', to: '17:30' }], holidays: [], makeUpWorkingDays: [],
 }
 const calendar = { definition, calendar: createCalendar(definition) }
+/** Every day a working day: the tests that compile at the real time of the run use it. */
+const everyDay = { definition, calendar: createCalendar({ ...definition, workingWeekdays: [1, 2, 3, 4, 5, 6, 7] }) }
+const deps = { db, dailyReports: repos.dailyReports }
 const made: string[] = []
 
 async function newOrder(deliveryDate: string, status = 'planning') {
@@ -43,7 +46,7 @@ test('the agenda lists a late order, its open escalation and the breach (D10 15D
   const late = await newOrder('2000-01-03')
   const onTime = await newOrder('2999-01-01')
   await repos.events.append({ order_number: late, step: 'escalation-notify', actor: 'worker:escalation-notify', outcome: 'sla-breached', clause: 'D10 3B', element_id: 'INSTRUCTION_SLA_4H', job_key: `esc-${late}` })
-  const outcome = await createHandler({ db }, { calendar })(job('coordination-agenda'))
+  const outcome = await createHandler(deps, { calendar: everyDay })(job('coordination-agenda'))
   assert.is(outcome.kind, 'complete')
   const report = (outcome as unknown as { variables: { report: Report } }).variables.report
   assert.is(report.kind, 'coordination-agenda')
@@ -61,21 +64,43 @@ test('the agenda lists a late order, its open escalation and the breach (D10 15D
 
 test('a shipped or closed order is not late', async () => {
   const closed = await newOrder('2000-01-04', 'cancelled')
-  const report = (await createHandler({ db }, { calendar })(job('coordination-agenda')) as unknown as { variables: { report: Report } }).variables.report
+  const report = (await createHandler(deps, { calendar: everyDay })(job('coordination-agenda')) as unknown as { variables: { report: Report } }).variables.report
   assert.not.ok(report.lateOrders.rows.some((o) => o.orderNumber === closed))
 })
 
 test('the daily report covers the previous working day and adds the output (D10 15G)', async () => {
   // Monday 2026-11-23 10:00 in Shanghai: the previous working day is Friday 2026-11-20.
   const now = () => new Date('2026-11-23T02:00:00Z')
-  const first = await createHandler({ db }, { calendar, now })(job('production-daily', '602'))
-  const again = await createHandler({ db }, { calendar, now })(job('production-daily', '602'))
+  const first = await createHandler(deps, { calendar, now })(job('production-daily', '602'))
+  const again = await createHandler(deps, { calendar, now })(job('production-daily', '602'))
   assert.equal(again, first, 'a redelivered job compiles the same report')
   const report = (first as unknown as { variables: { report: Report } }).variables.report
   assert.equal(report.period, { from: '2026-11-20T00:00:00.000+08:00', to: '2026-11-23T00:00:00.000+08:00' })
   assert.is(report.date, '2026-11-23')
   assert.ok(report.output)
   assert.match(report.markdown, '### Output of the previous working day')
+})
+
+test('the report is stored once per job and is the latest for the API (GET /reports/daily)', async () => {
+  const now = () => new Date('2026-11-23T02:00:00Z')
+  const key = `daily-${Date.now()}`
+  await createHandler(deps, { calendar, now })(job('production-daily', key))
+  await createHandler(deps, { calendar, now })(job('production-daily', key))
+  const stored = await db('daily_reports').where({ job_key: key })
+  assert.is(stored.length, 1, 'a redelivered job stores nothing twice')
+  const latest = await repos.dailyReports.latest({ kind: 'production-daily', date: '2026-11-23' })
+  assert.is(latest?.job_key, key)
+  assert.is(latest?.report_date, '2026-11-23')
+  assert.match(latest?.markdown ?? '', 'Production daily report 2026-11-23 (D10 15G)')
+  assert.ok((latest?.report as { lateOrders?: unknown }).lateOrders, 'the facts are stored with the markdown')
+})
+
+test('on a day off (a Sunday, a public holiday) nothing is compiled and the diagram ends', async () => {
+  const holiday = { definition, calendar: createCalendar({ ...definition, holidays: ['2026-10-01'] }) }
+  const sunday = await createHandler(deps, { calendar, now: () => new Date('2026-11-22T02:00:00Z') })(job('production-daily', `sun-${Date.now()}`))
+  assert.equal(sunday, { kind: 'complete', variables: { workingDay: false, report: null } })
+  const national = await createHandler(deps, { calendar: holiday, now: () => new Date('2026-10-01T08:00:00Z') })(job('coordination-agenda', `hol-${Date.now()}`))
+  assert.equal(national, { kind: 'complete', variables: { workingDay: false, report: null } })
 })
 
 test('the markdown says None for empty lists and names how many rows are left out', () => {
@@ -96,7 +121,7 @@ test('the markdown says None for empty lists and names how many rows are left ou
 test('an unreachable database is a technical fault', async () => {
   const broken = createDb('postgres://postgres@127.0.0.1:1/none')
   try {
-    await createHandler({ db: broken }, { calendar })(job('coordination-agenda'))
+    await createHandler({ db: broken, dailyReports: createRepositories(broken).dailyReports }, { calendar: everyDay })(job('coordination-agenda'))
     assert.unreachable('should have thrown')
   } catch (error) {
     assert.ok(error instanceof Error)
