@@ -157,6 +157,12 @@ export const settings = {
     maximum: 300000,
     description: 'Time one call to the carrier, payment or notification service may take before it counts as failed (and the job is retried).',
   },
+  RETURNS_ADDRESS: {
+    type: 'string',
+    default: 'Returns desk|Finished-goods store|510000|Guangzhou|CN',
+    pattern: '^[^|]+\\|[^|]+\\|[^|]*\\|[^|]+\\|[A-Z]{2}(\\|[^|]+)?$',
+    description: 'Where return-pickup sends courier pickups (D3 退货 4): name|street|postal code|city|country code[|phone], e.g. Returns desk|Finished-goods store|510000|Guangzhou|CN.',
+  },
   API_HOST: {
     type: 'string',
     default: '127.0.0.1',

@@ -17,7 +17,7 @@ export async function openDatabase(config: Config): Promise<Knex> {
 }
 
 export function workerDeps(config: Config, db: Knex): WorkerDeps {
-  return { db, ...createRepositories(db), outside: createOutsideServices(config) }
+  return { db, config, ...createRepositories(db), outside: createOutsideServices(config) }
 }
 
 /** Starts every worker in `workers/` on the given engine client. */

@@ -7,6 +7,7 @@
  */
 import type { Knex } from 'knex'
 import type { OutsideServices } from './clients/outside-services.ts'
+import type { Config } from './config.ts'
 import type { Repositories } from './repositories/index.ts'
 
 /** What a handler sees of a job. */
@@ -41,6 +42,8 @@ export const bpmnError = <Code extends string>(
  */
 export interface WorkerDeps extends Repositories {
   db: Knex
+  /** The settings of lib/config.ts, for the few a worker reads itself (e.g. RETURNS_ADDRESS). */
+  config: Config
   /** Carrier, payment provider and customer notifications (sandboxed unless configured live). */
   outside: OutsideServices
 }

@@ -12,7 +12,8 @@
  * Effects: the `returns` row is recorded (status approved); a courier pickup is a `shipments` row
  *          under `return-pickup:<returnNumber>`, inserted before the carrier is called with that
  *          key, so a return is picked up once whatever the retries. The pickup address is
- *          returnRequest.pickupAddress, else the order's delivery address (orders.data).
+ *          returnRequest.pickupAddress, else the order's delivery address (orders.data); the
+ *          goods go to RETURNS_ADDRESS.
  */
 import type { Address, BookingResult } from '../lib/clients/carrier.ts'
 import type { OutsideServices } from '../lib/clients/outside-services.ts'
@@ -64,15 +65,15 @@ export interface Pickup {
 }
 
 /**
- * Where courier pickups go. A placeholder of the demo company: a live deployment passes its own
- * returns address to `createHandler` (it belongs in lib/config.ts once the carrier goes live).
+ * Where courier pickups go: the RETURNS_ADDRESS setting (lib/config.ts), written
+ * `name|street|postal code|city|country code[|phone]`.
  */
-export const defaultReturnsAddress: Address = {
-  name: 'Returns desk',
-  line1: 'Finished-goods store',
-  postalCode: '510000',
-  city: 'Guangzhou',
-  country: 'CN',
+export function returnsAddressOf(setting: string): Address {
+  const [name, line1, postalCode, city, country, phone] = setting.split('|').map((part) => part.trim())
+  if (!name || !line1 || !city || !/^[A-Z]{2}$/.test(country ?? '')) {
+    throw new Error(`RETURNS_ADDRESS must read name|street|postal code|city|country code[|phone], got "${setting}": correct it in the environment and restart the workers`)
+  }
+  return { name, line1, postalCode: postalCode ?? '', city, country: country!, ...(phone ? { phone } : {}) }
 }
 
 /** A booked pickup and, when the carrier was asked just now, the booking still to store. */
@@ -93,8 +94,9 @@ export function createHandler(
     shipments,
     events,
     outside,
-  }: Pick<WorkerDeps, 'returns' | 'orders' | 'shipments' | 'events'> & { outside: Pick<OutsideServices, 'carrier'> },
-  { returnsAddress = defaultReturnsAddress, today = () => chinaDate() }: { returnsAddress?: Address; today?: () => string } = {},
+    config,
+  }: Pick<WorkerDeps, 'returns' | 'orders' | 'shipments' | 'events' | 'config'> & { outside: Pick<OutsideServices, 'carrier'> },
+  { returnsAddress = returnsAddressOf(config.RETURNS_ADDRESS), today = () => chinaDate() }: { returnsAddress?: Address; today?: () => string } = {},
 ): Handler<Variables, never> {
   /**
    * Books the courier (once per return) and answers the pickup with the booking to store, or

@@ -6,7 +6,11 @@ import type { StepKey, StepResult } from '../../lib/repositories/order-events.ts
 import type { ReturnRequest, ReturnStatus } from '../../lib/repositories/returns.ts'
 import type { Shipment, ShipmentRow, ShipmentStatus, ShipmentUpdate } from '../../lib/repositories/shipments.ts'
 import type { JobContext } from '../../lib/worker.ts'
-import { createHandler, defaultReturnsAddress, type Variables } from '../../workers/return-pickup.ts'
+import { loadConfig } from '../../lib/config.ts'
+import { createHandler, returnsAddressOf, type Variables } from '../../workers/return-pickup.ts'
+
+const config = loadConfig({ RETURNS_ADDRESS: 'Returns desk|No. 3 Store, Huangpu Industrial Park|510530|Guangzhou|CN|020-8222 0000' }, '/nonexistent/.env')
+const returnsDesk = { name: 'Returns desk', line1: 'No. 3 Store, Huangpu Industrial Park', postalCode: '510530', city: 'Guangzhou', country: 'CN', phone: '020-8222 0000' }
 
 const today = '2026-11-24'
 
@@ -54,7 +58,7 @@ function fakes(answer?: BookingResult | Error, orderData: Record<string, unknown
     },
     track: sandbox.track,
   }
-  return { shipmentRows, returnRows, calls, deps: { shipments, returns, orders, events, outside: { carrier } } as never }
+  return { shipmentRows, returnRows, calls, deps: { shipments, returns, orders, events, config, outside: { carrier } } as never }
 }
 
 const request = { returnNumber: 'RT-2026-000001', orderNumber: 'SO-2026-0001', items: [{ sku: 'PP-24C6', quantity: 1 }], reason: 'wrong size', reasonKind: 'wrong-item' }
@@ -77,7 +81,7 @@ test('a courier pickup is booked from the customer to the returns desk, once per
   assert.is(calls[0].idempotencyKey, 'return-pickup:RT-2026-000001')
   assert.is(calls[0].shipFrom?.line1, 'Yuexiu District, Guangzhou')
   assert.is(calls[0].shipFrom?.name, 'Zhang Wei')
-  assert.equal(calls[0].shipTo, defaultReturnsAddress)
+  assert.equal(calls[0].shipTo, returnsDesk, 'to RETURNS_ADDRESS')
   assert.is(outcome.kind, 'complete')
   if (outcome.kind !== 'complete') return
   const pickup = outcome.variables.pickup as Record<string, unknown>
@@ -135,6 +139,13 @@ test('a redelivered job gets the first pickup and books once', async () => {
   assert.equal(again, first)
   assert.equal(retried, first)
   assert.is(calls.length, 1)
+})
+
+test('RETURNS_ADDRESS reads name|street|postal code|city|country[|phone], and a malformed one is named', () => {
+  assert.equal(returnsAddressOf('Returns desk|Finished-goods store|510000|Guangzhou|CN'), {
+    name: 'Returns desk', line1: 'Finished-goods store', postalCode: '510000', city: 'Guangzhou', country: 'CN',
+  })
+  assert.throws(() => returnsAddressOf('Returns desk, Guangzhou'), /RETURNS_ADDRESS must read name\|street\|postal code\|city\|country code/)
 })
 
 test.run()
