@@ -64,12 +64,24 @@ function lockFolder(folder: string): void {
  * query outside a running transaction waits for it, so code inside a transaction must use `trx`.
  */
 function createEmbeddedDb(folder: string): Knex {
+  // Two PGlite instances over one folder would each see only their own writes: share one knex.
+  if (openFolders.has(folder)) throw new Error(`the embedded database in ${folder} is already open in this process; pass its knex instance on`)
   mkdirSync(folder, { recursive: true })
   lockFolder(folder)
   // The same int8-as-number parsing the pg driver gets below.
   const pglite = new PGlite(folder, { parsers: { [pg.types.builtins.INT8]: (value: string) => Number(value) } })
-  return knexFactory({ client: ClientPGLite as unknown as typeof knexFactory.Client, connection: () => ({ pglite }) } as Knex.Config)
+  const db = knexFactory({ client: ClientPGLite as unknown as typeof knexFactory.Client, connection: () => ({ pglite }) } as Knex.Config)
+  openFolders.add(folder)
+  const client = db.client as { destroy: (callback?: unknown) => Promise<void> }
+  const destroy = client.destroy.bind(client)
+  client.destroy = (callback?: unknown) => {
+    openFolders.delete(folder)
+    return destroy(callback)
+  }
+  return db
 }
+
+const openFolders = new Set<string>()
 
 /** A knex instance over PostgreSQL (or the embedded PGlite) for `databaseUrl`. */
 export function createDb(databaseUrl: string): Knex {

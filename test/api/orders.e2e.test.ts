@@ -15,7 +15,7 @@ let api: Awaited<ReturnType<typeof openApi>>
 
 test.before(async () => {
   await seedDemoCatalogue(db)
-  api = await openApi()
+  api = await openApi({ db })
 })
 test.after(async () => {
   await api.close()

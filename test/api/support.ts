@@ -4,11 +4,12 @@
  * the engine.
  */
 import type { Knex } from 'knex'
-import { createEngineRest } from '../../lib/camunda.ts'
+import { createCamunda, createEngineRest } from '../../lib/camunda.ts'
+import { createDb } from '../../lib/db.ts'
 import type { Config } from '../../lib/config.ts'
 import { createApiEngine, type ApiEngine, type Message } from '../../api/engine.ts'
 import { buildApi } from '../../api/server.ts'
-import { config, openClients } from '../helpers.ts'
+import { config } from '../helpers.ts'
 
 /** The demo keys of the default API_KEYS. */
 export const keys = { integrator: 'demo-integrator-key', auditor: 'demo-auditor-key', admin: 'demo-admin-key' } as const
@@ -20,8 +21,8 @@ export interface EngineCalls {
 
 /** The API on `db` (PostgreSQL by default) and the real engine, with a record of its engine calls. */
 export async function openApi(options: { db?: Knex; config?: Config } = {}) {
-  const clients = openClients()
-  const db = options.db ?? clients.db
+  const clients = { camunda: createCamunda(config) }
+  const db = options.db ?? createDb(config.DATABASE_URL)
   const real = createApiEngine(options.config ?? config, clients.camunda)
   const calls: EngineCalls = { started: [], published: [] }
   const engine: ApiEngine = {
@@ -50,7 +51,6 @@ export async function openApi(options: { db?: Knex; config?: Config } = {}) {
       }
       await clients.camunda.getZeebeGrpcApiClient().close()
       if (!options.db) await db.destroy()
-      else await clients.db.destroy()
     },
   }
 }
