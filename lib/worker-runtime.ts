@@ -13,7 +13,7 @@ import type { Camunda8 } from '@camunda8/sdk'
 import type { Config } from './config.ts'
 import { projectRoot } from './config.ts'
 import { log } from './log.ts'
-import type { JobContext, WorkerDeps, WorkerModule } from './worker.ts'
+import type { JobContext, Outcome, WorkerDeps, WorkerModule } from './worker.ts'
 
 type ZeebeClient = ReturnType<Camunda8['getZeebeGrpcApiClient']>
 type JSONDoc = NonNullable<Parameters<StreamedJob['complete']>[0]>
@@ -55,20 +55,43 @@ export function retryBackOffMs(attempt: number): number {
   return Math.min(60000, 1000 * 2 ** Math.max(0, attempt))
 }
 
+/** What the optional `onJobHandled` hook learns of each job a handler ran for (times from Date.now()). */
+export interface HandledJob {
+  key: string
+  type: string
+  processInstanceKey: string
+  elementInstanceKey: string
+  /** The job reached this worker (stream push or poll answer). */
+  receivedAt: number
+  handlerStartedAt: number
+  handlerEndedAt: number
+  /** The outcome was reported to the engine (or reporting failed). */
+  reportedAt: number
+  /** The handler's outcome; undefined when it threw or the variables were invalid. */
+  outcome?: Outcome<string>
+}
+
 export interface RunningWorkers {
   /** Takes no new jobs, waits for the jobs in hand (at most `graceMs`), closes the streams. */
   stop(graceMs?: number): Promise<void>
   inFlight(): number
 }
 
-/** Starts one stream worker per module, with a safety-net poll beside each stream. */
+/**
+ * Starts one stream worker per module, with a safety-net poll beside each stream. With
+ * `streaming: false` there is no stream and each worker long-polls instead (a poll held open up
+ * to WORKER_POLL_INTERVAL_MS, answered as soon as jobs exist, followed at once by the next) — the
+ * classic polling worker, kept for comparison. `onJobHandled` sees the timing of every job.
+ */
 export async function startWorkers(options: {
   config: Config
   zeebe: ZeebeClient
   deps: WorkerDeps
   modules: WorkerModule[]
+  streaming?: boolean
+  onJobHandled?: (job: HandledJob) => void
 }): Promise<RunningWorkers> {
-  const { config, zeebe, deps, modules } = options
+  const { config, zeebe, deps, modules, streaming = true, onJobHandled } = options
   const ajv = new Ajv({ allErrors: true, strict: false })
   const inHand = new Set<Promise<void>>()
   const counts = new Map<string, number>()
@@ -88,7 +111,19 @@ export async function startWorkers(options: {
     const fetchVariable = Object.keys(mod.variablesSchema.properties)
     const active = () => counts.get(taskType) ?? 0
 
-    const run = async (job: ActivatedJob): Promise<void> => {
+    const run = async (job: ActivatedJob, receivedAt: number): Promise<void> => {
+      const timing = { receivedAt, handlerStartedAt: Date.now(), handlerEndedAt: 0, outcome: undefined as Outcome<string> | undefined }
+      try {
+        await runHandler(job, timing)
+      } finally {
+        if (onJobHandled) {
+          const { key, type, processInstanceKey, elementInstanceKey } = job
+          onJobHandled({ key, type, processInstanceKey, elementInstanceKey, ...timing, handlerEndedAt: timing.handlerEndedAt || Date.now(), reportedAt: Date.now() })
+        }
+      }
+    }
+
+    const runHandler = async (job: ActivatedJob, timing: { handlerEndedAt: number; outcome?: Outcome<string> }): Promise<void> => {
       const attempt = Math.max(0, 3 - job.retries)
       const variables = JSON.parse(JSON.stringify(job.variables))
       if (!validate(variables)) {
@@ -111,7 +146,10 @@ export async function startWorkers(options: {
       let outcome
       try {
         outcome = await handler(context)
+        timing.handlerEndedAt = Date.now()
+        timing.outcome = outcome
       } catch (error) {
+        timing.handlerEndedAt = Date.now()
         const retries = Math.max(0, job.retries - 1)
         const reason = error instanceof Error ? error.message : String(error)
         const advice = retries === 0 ? ' No retries left: fix the cause, then retry the incident in Operate.' : ''
@@ -128,13 +166,14 @@ export async function startWorkers(options: {
     }
 
     const accept = (job: ActivatedJob): void => {
+      const receivedAt = Date.now()
       if (stopping || active() >= config.WORKER_MAX_JOBS_ACTIVE) {
         // Hand the job back untouched (same retries) so another worker, or this one later, takes it.
         void fail(job, stopping ? 'worker stopping' : 'worker busy', job.retries, 1000).catch(() => undefined)
         return
       }
       counts.set(taskType, active() + 1)
-      const work = run(job)
+      const work = run(job, receivedAt)
         .catch((error) => log('error', taskType, `could not report the job outcome: ${error}`, { jobKey: job.key }))
         .finally(() => {
           counts.set(taskType, active() - 1)
@@ -152,41 +191,51 @@ export async function startWorkers(options: {
         timeout: config.WORKER_JOB_TIMEOUT_MS,
         maxJobsToActivate: free,
         fetchVariable,
-        requestTimeout: -1,
+        requestTimeout: streaming ? -1 : config.WORKER_POLL_INTERVAL_MS,
       })
       for (const job of jobs) accept(job)
     }
-    const schedulePoll = () => {
+    // Streaming: a short poll every interval. Polling only: the next long poll at once, or after a
+    // short pause when every slot is busy or the poll failed.
+    const schedulePoll = (delay = streaming ? config.WORKER_POLL_INTERVAL_MS : 0) => {
       pollTimers.set(
         taskType,
         setTimeout(() => {
+          let failed = false
           poll()
-            .catch((error) => log('debug', taskType, `poll failed: ${error}`))
-            .finally(() => {
-              if (!stopping) schedulePoll()
+            .catch((error) => {
+              failed = true
+              log('debug', taskType, `poll failed: ${error}`)
             })
-        }, config.WORKER_POLL_INTERVAL_MS),
+            .finally(() => {
+              if (stopping) return
+              if (streaming) schedulePoll()
+              else schedulePoll(failed ? 1000 : active() >= config.WORKER_MAX_JOBS_ACTIVE ? 20 : 0)
+            })
+        }, delay),
       )
     }
 
-    streams.push(
-      await zeebe.streamJobs({
-        type: taskType,
-        worker: workerName,
-        tenantIds: [],
-        timeout: config.WORKER_JOB_TIMEOUT_MS,
-        fetchVariables: fetchVariable,
-        // The SDK's own recurring poll cannot be stopped reliably; ours (schedulePoll) can.
-        pollInterval: 0,
-        pollMaxJobsToActivate: config.WORKER_MAX_JOBS_ACTIVE,
-        taskHandler: (job) => {
-          accept(job)
-          return 'JOB_ACTION_ACKNOWLEDGEMENT' as unknown as ReturnType<StreamedJob['complete']>
-        },
-      }),
-    )
+    if (streaming) {
+      streams.push(
+        await zeebe.streamJobs({
+          type: taskType,
+          worker: workerName,
+          tenantIds: [],
+          timeout: config.WORKER_JOB_TIMEOUT_MS,
+          fetchVariables: fetchVariable,
+          // The SDK's own recurring poll cannot be stopped reliably; ours (schedulePoll) can.
+          pollInterval: 0,
+          pollMaxJobsToActivate: config.WORKER_MAX_JOBS_ACTIVE,
+          taskHandler: (job) => {
+            accept(job)
+            return 'JOB_ACTION_ACKNOWLEDGEMENT' as unknown as ReturnType<StreamedJob['complete']>
+          },
+        }),
+      )
+    }
     schedulePoll()
-    log('info', taskType, 'worker started')
+    log('info', taskType, streaming ? 'worker started' : 'worker started (polling only)')
   }
 
   return {
