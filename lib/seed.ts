@@ -40,8 +40,19 @@ export const demoCustomers: readonly Customer[] = [
 ]
 
 /**
- * Upserts the demo products and customers and gives each product its opening stock when it has
- * none yet (stock already counted or consumed is left alone). Returns what it loaded.
+ * What the other group companies hold (D2 二.一.3), for procurement-request's group-transfer
+ * choice: 深圳 holds 20 ODF-288 frames and 40 fibre patch panels, 佛山 4 MDF-2000 and 300 m of CT-600.
+ */
+export const demoGroupStock = [
+  { company: '易翔通信设备(深圳)有限公司', sku: 'ODF-288', available: 20 },
+  { company: '易翔通信设备(深圳)有限公司', sku: 'PP-LC48', available: 40 },
+  { company: '易翔通信技术(佛山)有限公司', sku: 'MDF-2000', available: 4 },
+  { company: '易翔通信技术(佛山)有限公司', sku: 'CT-600', available: 300 },
+]
+
+/**
+ * Upserts the demo products and customers and gives each product its opening stock, and the group
+ * companies theirs, when there is none yet (stock already counted or consumed is left alone). Returns what it loaded.
  */
 export async function seedDemoCatalogue(db: Knex): Promise<{ products: number; customers: number }> {
   await db.transaction(async (trx) => {
@@ -52,6 +63,7 @@ export async function seedDemoCatalogue(db: Knex): Promise<{ products: number; c
       await trx('stock').insert({ sku: product.sku, on_hand, location }).onConflict('sku').ignore()
     }
     for (const customer of demoCustomers) await customers.upsert(customer, trx)
+    for (const held of demoGroupStock) await trx('group_stock').insert(held).onConflict(['company', 'sku']).ignore()
   })
   return { products: demoProducts.length, customers: demoCustomers.length }
 }

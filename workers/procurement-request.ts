@@ -21,6 +21,9 @@
  */
 import type { Knex } from 'knex'
 import type { PurchaseRequest } from '../lib/repositories/purchase-requests.ts'
+import type { GroupStock } from '../lib/repositories/stock.ts'
+
+export type { GroupStock }
 import { complete, stepKey, type Handler, type WorkerDeps } from '../lib/worker.ts'
 
 export const taskType = 'procurement-request'
@@ -65,26 +68,6 @@ export interface ProcurementVariables {
   loopCounter?: number | null
 }
 
-/** Stock one group company holds of a SKU and can transfer. */
-export interface GroupStock {
-  company: string
-  sku: string
-  available: number
-}
-
-/**
- * The stock of the other group companies (D2 二.一.3 "查询集团各公司库存"). The group's stock
- * system is not connected yet, so procurement keeps this list; a group company is asked only
- * when it holds the whole shortage (a part-transfer plus a part-purchase would be two lots to
- * receive and inspect for one shortage line).
- */
-export const groupCompanyStock: readonly GroupStock[] = [
-  { company: '易翔通信设备(深圳)有限公司', sku: 'ODF-288', available: 20 },
-  { company: '易翔通信设备(深圳)有限公司', sku: 'PP-LC48', available: 40 },
-  { company: '易翔通信技术(佛山)有限公司', sku: 'MDF-2000', available: 4 },
-  { company: '易翔通信技术(佛山)有限公司', sku: 'CT-600', available: 300 },
-]
-
 export type RequestKind = 'group-transfer' | 'purchase' | 'outsourcing'
 
 /** Where a shortage is covered from: a group company holding all of it, else a purchase. */
@@ -100,13 +83,19 @@ export function chooseSource(
 }
 
 export interface ProcurementOptions {
-  /** Where the group companies' stock comes from (tests pass their own). */
+  /** Where the group companies' stock comes from: `group_stock` (tests may pass their own). */
   groupStock?: (sku: string, trx: Knex) => Promise<readonly GroupStock[]>
 }
 
+/**
+ * The group's stock system is not connected: procurement records what the other group companies
+ * hold in `group_stock` (D2 二.一.3 "查询集团各公司库存"; the demo catalogue seeds some). A group
+ * company is asked only when it holds the whole shortage (a part-transfer plus a part-purchase
+ * would be two lots to receive and inspect for one shortage line).
+ */
 export function createHandler(
-  { products, purchaseRequests, events }: Pick<WorkerDeps, 'products' | 'purchaseRequests' | 'events'>,
-  { groupStock = async (sku) => groupCompanyStock.filter((stock) => stock.sku === sku) }: ProcurementOptions = {},
+  { products, purchaseRequests, events, stock }: Pick<WorkerDeps, 'products' | 'purchaseRequests' | 'events' | 'stock'>,
+  { groupStock = (sku, trx) => stock.groupStock(sku, trx) }: ProcurementOptions = {},
 ): Handler<ProcurementVariables, never> {
   return async (job) => {
     const { order, shortage } = job.variables

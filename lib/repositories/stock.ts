@@ -8,6 +8,13 @@ export interface StockRow {
   updated_at: Date
 }
 
+/** Stock one group company holds of a SKU and can transfer (`group_stock`). */
+export interface GroupStock {
+  company: string
+  sku: string
+  available: number
+}
+
 export interface Availability {
   sku: string
   on_hand: number
@@ -52,6 +59,14 @@ export function createStockRepository(db: Knex) {
         .whereIn('p.sku', [...skus])
         .orderBy('p.sku')
       return rows.map((row: { sku: string; on_hand: number; reserved: number }) => ({ ...row, available: row.on_hand - row.reserved }))
+    },
+    /** What the other group companies hold of a SKU (D2 二.一.3), the largest holder first. */
+    async groupStock(sku: string, trx: Knex = db): Promise<GroupStock[]> {
+      return trx('group_stock').where({ sku }).andWhere('available', '>', 0).orderBy([{ column: 'available', order: 'desc' }, 'company']).select('company', 'sku', 'available')
+    },
+    /** Records what a group company holds of a SKU (procurement's enquiry, seed). */
+    async setGroupStock(stock: GroupStock, trx: Knex = db): Promise<void> {
+      await trx('group_stock').insert(stock).onConflict(['company', 'sku']).merge({ available: stock.available, updated_at: trx.fn.now() })
     },
   }
 }
