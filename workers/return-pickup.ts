@@ -11,10 +11,12 @@
  *          incident (agree another method in returnReview.returnMethod, then retry)
  * Effects: the `returns` row is recorded (status approved); a courier pickup is a `shipments` row
  *          under `return-pickup:<returnNumber>`, inserted before the carrier is called with that
- *          key, so a return is picked up once whatever the retries. The pickup address is
+ *          key and held (`select … for update`) across the call, so a return is picked up once
+ *          whatever the retries, and two runs of one job at once book once. The pickup address is
  *          returnRequest.pickupAddress, else the order's delivery address (orders.data); the
  *          goods go to RETURNS_ADDRESS.
  */
+import type { Knex } from 'knex'
 import type { Address, BookingResult } from '../lib/clients/carrier.ts'
 import type { OutsideServices } from '../lib/clients/outside-services.ts'
 import { complete, stepKey, type Handler, type WorkerDeps } from '../lib/worker.ts'
@@ -98,11 +100,37 @@ export function createHandler(
   }: Pick<WorkerDeps, 'returns' | 'orders' | 'shipments' | 'events' | 'config'> & { outside: Pick<OutsideServices, 'carrier'> },
   { returnsAddress = returnsAddressOf(config.RETURNS_ADDRESS), today = () => chinaDate() }: { returnsAddress?: Address; today?: () => string } = {},
 ): Handler<Variables, never> {
+  /** The history row and the return recorded (status approved), with the booking when one was just made. */
+  const record = (job: Parameters<Handler<Variables, never>>[0], pickup: Pickup, booked: CourierPickup['booked'], outer?: Knex) => {
+    const request = job.variables.returnRequest
+    return events.once(
+      stepKey(job, request.orderNumber, 'D3 退货 4'),
+      async (trx) => {
+        if (booked) await recordBooking(trx, booked.shipmentNumber, booked.answer)
+        await returns.insertOrGet(
+          {
+            return_number: request.returnNumber,
+            order_number: request.orderNumber,
+            reason: request.reason ?? null,
+            reason_kind: request.reasonKind ?? null,
+            items: request.items ?? [],
+          },
+          trx,
+        )
+        await returns.setStatus(request.returnNumber, 'approved', trx)
+        return { outcome: pickup.returnMethod, result: { pickup } }
+      },
+      outer,
+    )
+  }
+
   /**
-   * Books the courier (once per return) and answers the pickup with the booking to store, or
-   * throws on a refusal.
+   * Books the courier once per return: the `shipments` row is held (`select … for update`) across
+   * the carrier call and the recording, so a second run of the job at the same time waits and
+   * then answers from the booking. A refusal is stored on the row and thrown (an incident).
    */
-  async function bookCourier(request: Variables['returnRequest']): Promise<CourierPickup> {
+  async function bookCourier(job: Parameters<Handler<Variables, never>>[0]): Promise<{ pickup: Pickup }> {
+    const request = job.variables.returnRequest
     const order = await orders.find(request.orderNumber)
     const data = (order?.data ?? {}) as OrderData
     const name = data.customer?.name ?? order?.customer_name ?? request.orderNumber
@@ -113,70 +141,54 @@ export function createHandler(
         `no pickup address for return ${request.returnNumber}: set returnRequest.pickupAddress (or the delivery address of order ${request.orderNumber}) in Operate, then retry`,
       )
     }
-    const { row } = await shipments.insertOrGet({
+    const { row: recorded } = await shipments.insertOrGet({
       order_number: request.orderNumber,
       carrier: pendingCarrier,
       shipping_method: 'express',
       delivery_address: returnsAddress as unknown as Record<string, unknown>,
       idempotency_key: `${taskType}:${request.returnNumber}`,
     })
-    if (row.status === 'refused') {
-      throw new Error(`${row.damage_description}; agree another return method (returnReview.returnMethod) in Operate, then retry`)
-    }
-    const pickupDate = today()
-    let answer: BookingResult
-    if (row.tracking_number) {
-      answer = { booked: true, carrier: row.carrier, trackingNumber: row.tracking_number, expectedDeliveryDate: row.expected_delivery_date ?? '' }
-    } else {
-      answer = await outside.carrier.book({
-        idempotencyKey: row.idempotency_key,
-        orderNumber: request.orderNumber,
-        shipFrom,
-        shipTo: returnsAddress,
-        parcels: [{ weightKg: 0, reference: `return ${request.returnNumber}` }],
-        requestedDate: pickupDate,
-      })
-    }
-    if (!answer.booked) {
-      const reason = `carrier refused the return pickup of ${request.returnNumber}: ${answer.reason} (${answer.code})`
-      await shipments.setStatus(row.shipment_number, 'refused', { damage_description: reason })
-      throw new Error(`${reason}; agree another return method (returnReview.returnMethod) in Operate, then retry`)
-    }
-    return {
-      pickup: {
+    const outcome = await shipments.hold(recorded.shipment_number, async (row, held): Promise<{ refused: string } | { pickup: Pickup }> => {
+      if (row.status === 'refused') return { refused: row.damage_description ?? `carrier refused the return pickup of ${request.returnNumber}` }
+      const pickupDate = today()
+      let answer: BookingResult
+      if (row.tracking_number) {
+        answer = { booked: true, carrier: row.carrier, trackingNumber: row.tracking_number, expectedDeliveryDate: row.expected_delivery_date ?? '' }
+      } else {
+        answer = await outside.carrier.book({
+          idempotencyKey: row.idempotency_key,
+          orderNumber: request.orderNumber,
+          shipFrom,
+          shipTo: returnsAddress,
+          parcels: [{ weightKg: 0, reference: `return ${request.returnNumber}` }],
+          requestedDate: pickupDate,
+        })
+      }
+      if (!answer.booked) {
+        const reason = `carrier refused the return pickup of ${request.returnNumber}: ${answer.reason} (${answer.code})`
+        await shipments.setStatus(row.shipment_number, 'refused', { damage_description: reason }, held)
+        return { refused: reason }
+      }
+      const pickup: Pickup = {
         returnMethod: 'courier-pickup',
         carrier: answer.carrier,
         trackingNumber: answer.trackingNumber,
         pickupDate,
         expectedArrivalDate: answer.expectedDeliveryDate || null,
-      },
-      booked: row.tracking_number ? undefined : { shipmentNumber: row.shipment_number, answer },
-    }
+      }
+      const booked = row.tracking_number ? undefined : { shipmentNumber: row.shipment_number, answer }
+      return record(job, pickup, booked, held)
+    })
+    if ('refused' in outcome) throw new Error(`${outcome.refused}; agree another return method (returnReview.returnMethod) in Operate, then retry`)
+    return outcome
   }
 
   return async (job) => {
-    const { returnRequest: request, returnReview } = job.variables
-    const method = returnReview.returnMethod
-    const { pickup, booked }: CourierPickup =
+    const method = job.variables.returnReview.returnMethod
+    const result =
       method === 'courier-pickup'
-        ? await bookCourier(request)
-        : { pickup: { returnMethod: method, carrier: null, trackingNumber: null, pickupDate: null, expectedArrivalDate: null } }
-
-    const result = await events.once(stepKey(job, request.orderNumber, 'D3 退货 4'), async (trx) => {
-      if (booked) await recordBooking(trx, booked.shipmentNumber, booked.answer)
-      await returns.insertOrGet(
-        {
-          return_number: request.returnNumber,
-          order_number: request.orderNumber,
-          reason: request.reason ?? null,
-          reason_kind: request.reasonKind ?? null,
-          items: request.items ?? [],
-        },
-        trx,
-      )
-      await returns.setStatus(request.returnNumber, 'approved', trx)
-      return { outcome: method, result: { pickup } }
-    })
+        ? await bookCourier(job)
+        : await record(job, { returnMethod: method, carrier: null, trackingNumber: null, pickupDate: null, expectedArrivalDate: null }, undefined)
     return complete(result)
   }
 }

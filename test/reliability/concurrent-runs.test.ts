@@ -20,6 +20,7 @@ import { seedDemoCatalogue } from '../../lib/seed.ts'
 import type { JobContext } from '../../lib/worker.ts'
 import * as paymentRefund from '../../workers/payment-refund.ts'
 import * as procurementRequest from '../../workers/procurement-request.ts'
+import * as returnPickup from '../../workers/return-pickup.ts'
 import * as shippingBook from '../../workers/shipping-book.ts'
 
 const payments = 'https://payments.test'
@@ -36,7 +37,7 @@ const config = loadConfig({
   OUTSIDE_CALL_TIMEOUT_MS: '10000',
 })
 const db = createDb(config.DATABASE_URL)
-const deps = { db, ...createRepositories(db), outside: { payment: createPaymentClient(config), carrier: createCarrierClient(config) } } as never
+const deps = { db, config, ...createRepositories(db), outside: { payment: createPaymentClient(config), carrier: createCarrierClient(config) } } as never
 
 /** How long the provider keeps the first run waiting: the second run starts meanwhile. */
 const answerDelayMs = 800
@@ -132,6 +133,28 @@ test('shipping-book: two runs of one job at once book the carrier once and keep 
   assert.is(rows.length, 1, 'one shipments row')
   assert.is(rows[0].tracking_number, 'SF-CONCURRENT-1')
   assert.is((await db('order_events').where({ order_number: orderNumber, step: 'shipping-book' })).length, 1, 'one order_events row')
+})
+
+test('return-pickup: two runs of one job at once book the courier pickup once', async () => {
+  const orderNumber = await newOrder('SO')
+  const returnNumber = `RT-${orderNumber}`
+  const calls = slowService(carrier, '/api/bookings', { carrier: 'SF Express', trackingNumber: 'SF-RETURN-1', expectedDeliveryDate: '2026-12-02' })
+  const handler = returnPickup.createHandler(deps)
+  const once = job('return-pickup', 'ARRANGE_PICKUP', {
+    returnRequest: { returnNumber, orderNumber, items: [], reason: 'wrong colour', reasonKind: 'customer', pickupAddress: 'Yuexiu District, Guangzhou' },
+    returnReview: { returnMethod: 'courier-pickup' as const },
+  })
+
+  const [a, b] = await twoRunsAtOnce(() => handler(once), () => calls.length > 0)
+
+  assert.equal(calls, [`return-pickup:${returnNumber}`], 'one call to the carrier')
+  assert.is(a.kind, 'complete')
+  assert.equal(a, b, 'both runs complete with the same pickup')
+  const rows = await db('shipments').where({ order_number: orderNumber })
+  assert.is(rows.length, 1, 'one shipments row')
+  assert.is(rows[0].tracking_number, 'SF-RETURN-1')
+  assert.is((await db('order_events').where({ order_number: orderNumber, step: 'return-pickup' })).length, 1, 'one order_events row')
+  assert.is((await db('returns').where({ return_number: returnNumber })).length, 1, 'one returns row')
 })
 
 test('procurement-request: two runs of one job at once raise one purchase request, and the second reads it back', async () => {

@@ -26,6 +26,7 @@ function fakes(answer?: BookingResult | Error, orderData: Record<string, unknown
       return { row: { ...row }, created: true }
     },
     setStatus: async (number: string, status: ShipmentStatus, update: ShipmentUpdate = {}) => Object.assign(byNumber(number), update, { status }),
+    hold: async <R>(number: string, work: (row: ShipmentRow, trx: Knex.Transaction) => Promise<R>) => work({ ...byNumber(number) }, trx),
   }
   const trx = ((_table: string) => ({
     where: ({ shipment_number }: { shipment_number: string }) => ({ update: async (values: object) => Object.assign(byNumber(shipment_number), values) }),
