@@ -174,7 +174,7 @@ export function orderRoutes(app: FastifyInstance, deps: ApiDeps): void {
       }
     } catch (error) {
       request.log.warn({ err: error }, 'engine not reachable for the order view')
-      view.engineAvailable = false
+      Object.assign(view, { engineAvailable: false, processState: null, currentSteps: [], openUserTasks: [], incidents: [] })
     }
     return view
   })

@@ -34,37 +34,47 @@ export function systemRoutes(app: FastifyInstance, deps: ApiDeps): void {
   })
 
   const calendar = createCalendar(loadCalendarDefinition())
-  const reportItem = { type: 'object', additionalProperties: true } as const
+  const dailyReport = {
+    type: 'object',
+    required: ['kind', 'date', 'title', 'markdown', 'source', 'facts'],
+    additionalProperties: false,
+    properties: {
+      kind: { enum: ['production-daily', 'coordination-agenda'] },
+      date: { type: 'string', description: 'The working day reported on, YYYY-MM-DD.' },
+      title: { type: 'string' },
+      markdown: { type: 'string', description: 'The report as the planning group and the meeting read it.' },
+      source: { enum: ['stored', 'compiled'], description: 'stored: the report the daily-report worker filed; compiled: compiled now, none was filed.' },
+      createdAt: { type: 'string' },
+      facts: { type: 'object', additionalProperties: true, description: 'Late orders, open escalations, SLA breaches and (daily report) the output figures.' },
+    },
+  } as const
   app.get('/reports/daily', {
     config: { roles: ['auditor'] },
     schema: {
       tags: ['audit'],
       summary: 'The production daily report or the coordination meeting agenda (D10 15G, 15D)',
-      description: 'Compiled from the database as the daily-report worker does; at=date gives the report as of 16:00 that day.',
+      description: 'The newest report the daily-report worker filed (of that date when given); when none is filed, compiled from the database as the worker does.',
       querystring: {
         type: 'object',
         additionalProperties: false,
         properties: { kind: { enum: ['production-daily', 'coordination-agenda'], default: 'production-daily' }, date },
       },
-      response: {
-        200: {
-          type: 'object',
-          required: ['kind', 'title', 'date', 'markdown'],
-          additionalProperties: false,
-          properties: {
-            kind: { type: 'string' }, title: { type: 'string' }, date: { type: 'string' },
-            period: { type: 'object', additionalProperties: false, properties: { from: { type: 'string' }, to: { type: 'string' } } },
-            lateOrders: reportItem, openEscalations: reportItem, slaBreaches: reportItem, output: { type: ['object', 'null'], additionalProperties: true }, markdown: { type: 'string' },
-          },
-        },
-        ...problems(400, 401, 403),
-      },
+      response: { 200: dailyReport, ...problems(400, 401, 403) },
     },
   }, async (request) => {
     const { kind, date: day } = request.query as { kind: 'production-daily' | 'coordination-agenda'; date?: string }
+    if (await deps.db.schema.hasTable('daily_reports')) {
+      let query = deps.db('daily_reports').where({ kind }).orderBy('id', 'desc')
+      if (day) query = query.where({ report_date: day })
+      const stored = await query.first('kind', 'title', 'report', 'markdown', 'created_at', deps.db.raw(`to_char(report_date, 'YYYY-MM-DD') as report_date`))
+      if (stored) {
+        return { kind, date: stored.report_date, title: stored.title, markdown: stored.markdown, source: 'stored', createdAt: new Date(stored.created_at).toISOString(), facts: stored.report }
+      }
+    }
     const timeZone = loadCalendarDefinition().timeZone
     const now = day ? new Date(`${day}T16:00:00${offsetOf(timeZone)}`) : new Date()
-    return compileReport(deps.db, kind, now, calendar, timeZone)
+    const { kind: _kind, title, date: reportDate, markdown, ...facts } = await compileReport(deps.db, kind, now, calendar, timeZone)
+    return { kind, date: reportDate, title, markdown, source: 'compiled', facts }
   })
 }
 

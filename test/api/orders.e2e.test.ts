@@ -18,7 +18,7 @@ test.before(async () => {
   api = await openApi({ db })
 })
 test.after(async () => {
-  await api.close()
+  await api?.close()
 })
 
 const post = (url: string, payload: unknown) =>

@@ -289,9 +289,20 @@ export function runApiSuite(name: string, open: () => Promise<{ db: Knex; close:
     const ready = await api.app.inject({ url: '/ready' })
     assert.is(ready.statusCode, 200, ready.body)
     assert.is(ready.json().database.ok, true)
-    const report = await api.app.inject({ url: '/reports/daily?kind=coordination-agenda', headers: { 'x-api-key': keys.auditor } })
+    const report = await api.app.inject({ url: '/reports/daily?kind=coordination-agenda&date=2026-11-24', headers: { 'x-api-key': keys.auditor } })
     assert.is(report.statusCode, 200, report.body)
     assert.is(report.json().kind, 'coordination-agenda')
+    assert.ok(report.json().markdown.length > 0)
+    if (await api.db.schema.hasTable('daily_reports')) {
+      // A report the daily-report worker filed is served as filed.
+      await api.db('daily_reports').insert({
+        kind: 'production-daily', report_date: '2026-11-23', title: 'Production daily report 2026-11-23', report: JSON.stringify({ lateOrders: { count: 0, rows: [] } }),
+        markdown: '# Production daily report', job_key: `test-${newKey()}`,
+      })
+      const stored = (await api.app.inject({ url: '/reports/daily?date=2026-11-23', headers: { 'x-api-key': keys.auditor } })).json()
+      assert.equal([stored.source, stored.date, stored.markdown], ['stored', '2026-11-23', '# Production daily report'])
+    }
+    assert.is((await api.app.inject({ url: '/reports/daily', headers: { 'x-api-key': keys.integrator } })).statusCode, 403)
     assert.is((await api.app.inject({ url: '/docs' })).statusCode < 400, true)
 
     const document = (await api.app.inject({ url: '/docs/json' })).json()
