@@ -70,7 +70,7 @@ export async function orderHistory(
       if (recorded.length) details.recorded = recorded.map((r) => ({ step: r.step, outcome: r.outcome, ...r.details }))
       items.push({
         at: node.startDate ? iso(node.startDate) : iso(new Date(0)),
-        kind: isUserTask ? 'user-task' : 'step',
+        kind: recorded.some((r) => r.outcome === 'sla-breached') ? 'sla-breach' : isUserTask ? 'user-task' : 'step',
         source: recorded.length ? 'engine+order_events' : 'engine',
         processInstanceKey: instance.key,
         bpmnProcessId: instance.bpmnProcessId,
