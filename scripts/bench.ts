@@ -1,5 +1,6 @@
 /**
- * npm run bench [-- --orders N --concurrency C --warmup W --phase-timeout S --timer-idle S --out FILE]
+ * npm run bench [-- --orders N --concurrency C --warmup W --phase-timeout S --timer-idle S
+ *                   --timer-every MS --out FILE]
  *
  * Drives N regular contract orders with stock available through the engine (a driver plays the
  * staff and the outside parties), in three phases on the same diagrams and engine — real workers
@@ -7,7 +8,8 @@
  * timer lateness idle and under load. Prints a markdown table and writes the figures as JSON to
  * data/bench/<time>.json. Uses a database of its own (created and dropped) and its own copies of
  * the diagrams and job types (scripts/bench/diagrams.ts), so it disturbs nobody's instances.
- * Every phase stops at its time-out; the run is bounded. BENCH_ORDERS sets N too.
+ * Every phase stops at its time-out (what did not finish is cancelled), so a run takes at most
+ * timer-idle + (warm-up and three phases) × phase-timeout. BENCH_ORDERS sets N too.
  */
 import { execFileSync } from 'node:child_process'
 import { mkdir, readFile, writeFile } from 'node:fs/promises'
@@ -34,7 +36,7 @@ import { startBenchWorkers, type RecordedOutcomes, type WorkerKind } from './ben
 const { values: args } = parseArgs({
   options: {
     orders: { type: 'string' },
-    concurrency: { type: 'string', default: '24' },
+    concurrency: { type: 'string', default: '30' },
     warmup: { type: 'string', default: '4' },
     'phase-timeout': { type: 'string', default: '300' },
     'timer-idle': { type: 'string', default: '20' },
