@@ -31,6 +31,8 @@ const daysFromNow = (days: number) => chinaDate(new Date(Date.now() + days * 864
 /** Who does each human step: Tasklist assigns (claims) the task to the user, who then completes it. */
 const staff: Record<string, string> = {
   CONFIRM_ORDER: 'li.na', PICK_QC_PACK: 'wang.qiang', SHIPPING_INSTRUCTION: 'zhao.lei', SHIPPING_DOCUMENTS: 'zhao.lei', SETTLEMENT: 'chen.jing',
+  WORKSHOP_REVIEW: 'huang.gang', DRAFT_CONTRACT: 'li.na', SHIPPING_APPROVAL: 'sun.hua', PICK_AND_PACK: 'wang.qiang',
+  FINANCE_SETTLEMENT: 'chen.jing', CUSTOMER_FOLLOW_UP: 'li.na',
 }
 
 async function completeTask(processInstanceKey: string, elementId: string, variables: Record<string, unknown>) {
@@ -163,6 +165,73 @@ test('a shop order placed, paid, picked, shipped, delivered and settled through 
   })
   const viaAccept = await api.app.inject({ method: 'GET', url: `/orders/${orderNumber}/history`, headers: { 'x-api-key': keys.auditor, accept: 'text/csv' } })
   assert.match(String(viaAccept.headers['content-type']), /^text\/csv/)
+})
+
+test('a contract order placed, reviewed, signed, paid, shipped, invoiced and settled through the API', async () => {
+  const placed = await post('/orders', {
+    channel: 'contract',
+    customer: { name: 'Guangzhou Telecom Works', phone: '020-12345678' },
+    lines: [{ sku: 'PP-24C6', productName: 'Patch panel 24-port Cat6', model: 'PP-24-C6-1U', quantity: 2 }],
+    deliveryDate: '2027-03-01',
+    deliveryAddress: '88 Tianhe Road, Guangzhou 510620',
+    shippingMethod: 'road',
+    salesLeaderSignOff: { name: 'Li Wei' },
+    shippedBefore: true,
+    technicalFilesComplete: true,
+  })
+  assert.is(placed.statusCode, 201, placed.body)
+  const { orderNumber, processInstanceKey: key } = placed.json()
+  const reached = (instance: string, id: string) =>
+    eventually(`${id} in ${instance}`, async () => (await search.flowNodes(instance)).some((n) => n.flowNodeId === id))
+
+  await completeTask(key, 'WORKSHOP_REVIEW', { workshopReview: { deliveryDate: '2027-03-01', decision: 'feasible', note: 'capacity free' } })
+  await completeTask(key, 'DRAFT_CONTRACT', {
+    contract: { contractNumber: `HT-${orderNumber}`, amount: 520, currency: 'CNY', paymentTerms: 'full payment before production' },
+    paymentCollection: { remindOn: '2027-06-01' },
+  })
+  await reached(key, 'CONTRACT_SIGNED')
+  assert.is((await post(`/orders/${orderNumber}/contract-signed`, { signedOn: daysFromNow(0), signedBy: 'Zhang San', contractNumber: `HT-${orderNumber}` })).statusCode, 202)
+  await reached(key, 'PAYMENT_RECEIVED')
+  assert.is((await post(`/orders/${orderNumber}/payments`, { amount: 520, kind: 'full', reference: 'BANK-TT-0001' })).statusCode, 202)
+
+  const child = await eventually('the shipment instance', async () => {
+    const found = await rest.post<{ items: { key: number; bpmnProcessId: string }[] }>('/v1/process-instances/search', { filter: { parentKey: Number(key) } })
+    return found.items.find((i) => i.bpmnProcessId === 'shipment')
+  })
+  const shipment = String(child.key)
+  await completeTask(shipment, 'SHIPPING_INSTRUCTION', {
+    shippingInstruction: { contractChecked: true, paymentChecked: true, dispatchDate: daysFromNow(0), deliveryDate: '2027-03-01', deliveryAddress: '88 Tianhe Road, Guangzhou 510620' },
+  })
+  await completeTask(shipment, 'SHIPPING_APPROVAL', { shippingApproval: { decision: 'approve', comment: 'contract paid, ship it' } })
+  await completeTask(shipment, 'PICK_AND_PACK', { packing: { allItemsPresent: true, marked: true, packageCount: 1, grossWeightKg: 6 } })
+  await completeTask(shipment, 'SHIPPING_DOCUMENTS', { shippingDocuments: { shippingRequest: true, outboundSlip: true, carrierReceipt: true, sentAt: new Date().toISOString() } })
+  await reached(shipment, 'AWAIT_DELIVERY')
+  assert.is((await post(`/orders/${orderNumber}/delivery-confirmations`, { deliveredOn: daysFromNow(2), signedBy: 'Zhang San', damaged: false })).statusCode, 202)
+  await reached(key, 'AWAIT_BALANCE')
+  assert.is((await post(`/orders/${orderNumber}/payments`, { amount: 0.01, kind: 'balance', reference: 'BANK-TT-0002' })).statusCode, 202)
+  await completeTask(key, 'FINANCE_SETTLEMENT', { financeSettlement: { revenue: 520, cost: 300, receivablesCleared: true } })
+  await completeTask(key, 'CUSTOMER_FOLLOW_UP', { followUp: { contactedOn: daysFromNow(7), satisfaction: 'satisfied', feedback: 'arrived in good order' } })
+  await eventually('the order COMPLETED', async () => (await search.processInstanceState(key)) === 'COMPLETED')
+
+  assert.equal((await db('payments').where({ order_number: orderNumber }).orderBy('id')).map((p) => [p.kind, Number(p.amount)]), [['full', 520], ['balance', 0.01]])
+  const history = await eventually('the history with the order completed', async () => {
+    const body = (await get(`/orders/${orderNumber}/history`)).json()
+    const steps = body.items.filter((i: { kind: string }) => i.kind === 'step' || i.kind === 'user-task')
+    return steps.some((s: { elementId: string }) => s.elementId === 'ORDER_COMPLETED') && steps.every((s: { state: string }) => s.state === 'COMPLETED') && body
+  })
+  const steps = history.items.filter((i: { kind: string }) => i.kind === 'step' || i.kind === 'user-task')
+  for (const id of ['VALIDATE_ORDER', 'CLASSIFY_ORDER', 'WORKSHOP_REVIEW', 'QUOTE_CALCULATE', 'CONTRACT_SIGNED', 'PAYMENT_RECEIVED', 'PRODUCTION_INSTRUCT',
+    'SHIPPING_APPROVAL', 'BOOK_CARRIER', 'DELIVERY_CONFIRMED', 'INVOICE_ISSUE', 'FINANCE_SETTLEMENT', 'CUSTOMER_FOLLOW_UP', 'ORDER_COMPLETED']) {
+    const step = steps.find((s: { elementId: string }) => s.elementId === id)
+    assert.ok(step, `history has ${id}`)
+    assert.ok(step.clause, `${id} cites its clause`)
+  }
+  const validate = steps.find((s: { elementId: string }) => s.elementId === 'VALIDATE_ORDER')
+  assert.equal([validate.actor, validate.clause, validate.outcome], ['worker:order-validate', 'D1 第4条 2', 'complete'])
+  const review = steps.find((s: { elementId: string }) => s.elementId === 'WORKSHOP_REVIEW')
+  assert.equal([review.actor, review.details.formData.workshopReview.decision], ['huang.gang', 'feasible'])
+  const signed = history.items.find((i: { details: { step?: string } }) => i.details.step === 'contract-signed')
+  assert.equal([signed.source, signed.actor, signed.clause], ['order_events', 'api:integrator:bb161c2a4293', 'D2 一.四'])
 })
 
 test.run()
