@@ -161,6 +161,7 @@ async function phase(label: string, tag: string, kind: WorkerKind, streaming: bo
       userTasks: drive.userTasksCompleted,
       messages: drive.messagesPublished,
       endToEndMs: summarise(done.map((o) => o.completedAt! - o.startedAt)),
+      driverReactionMs: summarise(drive.reactionsMs),
       createdToHandlerMs: overhead.createdToHandler,
       handlerToNextMs: overhead.handlerToNext,
     },

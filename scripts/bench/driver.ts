@@ -75,6 +75,8 @@ export interface DriveResult {
   orders: DrivenOrder[]
   userTasksCompleted: number
   messagesPublished: number
+  /** Per user task and message: engine time of the task or subscription → the driver's call (ms). */
+  reactionsMs: number[]
   timedOut: boolean
   startedAt: number
   endedAt: number
@@ -125,6 +127,7 @@ export async function driveOrders(options: {
   const handled = new Set<string>()
   let userTasksCompleted = 0
   let messagesPublished = 0
+  const reactionsMs: number[] = []
   let failure: Error | undefined
   const startedAt = Date.now()
   const pending = new Set<Promise<void>>()
@@ -148,6 +151,7 @@ export async function driveOrders(options: {
   const completeTask = async (record: EngineRecord<UserTaskValue>, order: DrivenOrder) => {
     const answer = userTaskAnswers[record.value.elementId]
     if (!answer) throw new DriverError(`order ${order.orderNumber} reached user task ${record.value.elementId}, which the driver has no answer for`)
+    reactionsMs.push(Date.now() - record.timestamp)
     try {
       await rest.post(`/v2/user-tasks/${record.key}/completion`, { variables: answer(order.orderNumber) })
       userTasksCompleted++
@@ -161,6 +165,7 @@ export async function driveOrders(options: {
 
   const publish = async (record: EngineRecord<SubscriptionValue>) => {
     const { messageName, correlationKey, elementInstanceKey } = record.value
+    reactionsMs.push(Date.now() - record.timestamp)
     await zeebe.publishMessage({
       name: messageName,
       correlationKey,
@@ -255,5 +260,5 @@ export async function driveOrders(options: {
     // Whatever did not finish (time-out, incident) is cancelled, so nothing of the run lingers.
     for (const key of active.keys()) await zeebe.cancelProcessInstance(key).catch(() => undefined)
   }
-  return { orders, userTasksCompleted, messagesPublished, timedOut, startedAt, endedAt: Date.now() }
+  return { orders, userTasksCompleted, messagesPublished, reactionsMs, timedOut, startedAt, endedAt: Date.now() }
 }

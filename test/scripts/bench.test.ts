@@ -42,7 +42,7 @@ test('a tiny run drives orders through every phase and writes every figure', asy
       assert.is(phase.completed, 2, `${name}: both orders completed`)
       for (const field of ['ordersPerS', 'serviceTasksPerS', 'jobsPerS', 'durationS']) assert.type(phase[field], 'number', `${name}.${field}`)
       assert.ok(phase.serviceTasks >= 14, `${name}: the seven service tasks of each order ran (${phase.serviceTasks})`)
-      for (const figure of ['endToEndMs', 'createdToHandlerMs', 'handlerToNextMs']) {
+      for (const figure of ['endToEndMs', 'driverReactionMs', 'createdToHandlerMs', 'handlerToNextMs']) {
         for (const p of ['p50', 'p99']) assert.type(phase[figure][p], 'number', `${name}.${figure}.${p}`)
       }
     }
