@@ -194,7 +194,7 @@ export async function driveOrders(options: {
       const roots = [...active.keys()]
       const known = [...orderOf.entries()].filter(([, o]) => active.has(o.key)).map(([key]) => key)
       if (roots.length) {
-        const since = { range: { timestamp: { gte: Date.now() - 120000 } } }
+        const since = { range: { timestamp: { gte: Date.now() - 300000 } } }
         const [tasks, subscriptions, processes, incidents] = await multiSearch([
           {
             valueType: 'user-task',
