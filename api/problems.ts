@@ -63,11 +63,14 @@ export const problemSchema = {
   },
 } as const
 
-const problemRef = { $ref: 'Problem#' }
+const problemResponse = {
+  description: 'A problem (RFC 9457) with a stable code.',
+  content: { 'application/problem+json': { schema: { $ref: 'Problem#' } } },
+}
 
 /** Problem responses of a route, by status code, for its `response` schema. */
-export function problems(...statuses: number[]): Record<number, typeof problemRef> {
-  return Object.fromEntries(statuses.map((status) => [status, problemRef]))
+export function problems(...statuses: number[]): Record<number, typeof problemResponse> {
+  return Object.fromEntries(statuses.map((status) => [status, problemResponse]))
 }
 
 export const notFound = (what: string, id: string, code = `${what}-not-found`) =>

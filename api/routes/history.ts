@@ -14,9 +14,11 @@ export function historyRoutes(app: FastifyInstance, deps: ApiDeps): void {
       description: 'One timeline of the order_events rows and the engine history (element instances, user-task completions with user, time and form data, incidents, SLA breaches), each step with the procedure clause its BPMN element cites. CSV with ?format=csv or Accept: text/csv.',
       params: orderNumberParams,
       querystring: { type: 'object', additionalProperties: false, properties: { format: { enum: ['json', 'csv'] } } },
-      produces: ['application/json', 'text/csv'],
       response: {
-        200: { description: 'The timeline (text/csv: the same items, one row each, details as JSON).', ...history },
+        200: {
+          description: 'The timeline; as text/csv the same items, one row each (columns as the item fields, details as JSON).',
+          content: { 'application/json': { schema: history }, 'text/csv': { schema: { type: 'string' } } },
+        },
         ...problems(400, 401, 403, 404, 503),
       },
     },

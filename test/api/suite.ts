@@ -108,6 +108,18 @@ export function runApiSuite(name: string, open: () => Promise<{ db: Knex; close:
     for (const list of ['currentSteps', 'openUserTasks', 'incidents']) assert.ok(Array.isArray(view[list]), list)
   })
 
+  test('the history of an order, as JSON and as CSV, for the auditor', async () => {
+    const json = await api.app.inject({ url: `/orders/${order.orderNumber}/history`, headers: { 'x-api-key': keys.auditor } })
+    assert.is(json.statusCode, 200, json.body)
+    const received = json.json().items.find((i: { details: { step?: string } }) => i.details.step === 'order-received')
+    assert.equal([received.source, received.actor, received.clause], ['order_events', 'api:integrator:bb161c2a4293', 'D1 第4条 1; D7 1'])
+    const csv = await api.app.inject({ url: `/orders/${order.orderNumber}/history?format=csv`, headers: { 'x-api-key': keys.admin } })
+    assert.is(csv.statusCode, 200)
+    assert.match(String(csv.headers['content-type']), /^text\/csv/)
+    assert.ok(csv.body.startsWith('at,kind,source,processInstanceKey,'))
+    assert.ok(csv.body.includes(',order_events,'), 'the order-received row')
+  })
+
   test('the same POST replayed with its Idempotency-Key answers the first response and starts exactly one instance', async () => {
     const key = newKey()
     const before = await counts(api.db)
