@@ -13,6 +13,7 @@ import path from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { createEngineRest } from './camunda.ts'
 import { dataDir, projectRoot, type Config } from './config.ts'
+import { readListViewMapping, widenTasklistDates } from './engine-tasklist-dates.ts'
 
 /**
  * The engine version, pinned here only. Maven Central as reachable from these machines serves
@@ -520,6 +521,9 @@ export async function startEngine(config: Config, say: Say = defaultSay): Promis
     const jdk = await findJava(config, 21, 99, `Camunda ${CAMUNDA_VERSION}`)
     await mkdir(paths.zeebeData, { recursive: true })
     await writeFile(paths.camundaConfig, camundaYaml(config, paths))
+    // Before Tasklist starts: its list view must take whole-second times (camunda/camunda#27237).
+    const schemaJar = path.join(paths.camundaHome, 'lib', `tasklist-els-schema-${CAMUNDA_VERSION}.jar`)
+    await widenTasklistDates(`http://127.0.0.1:${ports.search}`, readListViewMapping(schemaJar), say)
     const env = {
       ...process.env,
       JAVA_HOME: jdk.home,
