@@ -112,18 +112,24 @@ export async function startWorkers(options: {
     const active = () => counts.get(taskType) ?? 0
 
     const run = async (job: ActivatedJob, receivedAt: number): Promise<void> => {
-      const timing = { receivedAt, handlerStartedAt: Date.now(), handlerEndedAt: 0, outcome: undefined as Outcome<string> | undefined }
+      const timing = { handlerStartedAt: 0, handlerEndedAt: 0, outcome: undefined as Outcome<string> | undefined }
       try {
         await runHandler(job, timing)
       } finally {
         if (onJobHandled) {
           const { key, type, processInstanceKey, elementInstanceKey } = job
-          onJobHandled({ key, type, processInstanceKey, elementInstanceKey, ...timing, handlerEndedAt: timing.handlerEndedAt || Date.now(), reportedAt: Date.now() })
+          const { handlerStartedAt, handlerEndedAt, outcome } = timing
+          const now = Date.now()
+          // Invalid variables: the handler never ran, so both ends are the report.
+          onJobHandled({ key, type, processInstanceKey, elementInstanceKey, receivedAt, outcome, handlerStartedAt: handlerStartedAt || now, handlerEndedAt: handlerEndedAt || now, reportedAt: now })
         }
       }
     }
 
-    const runHandler = async (job: ActivatedJob, timing: { handlerEndedAt: number; outcome?: Outcome<string> }): Promise<void> => {
+    const runHandler = async (
+      job: ActivatedJob,
+      timing: { handlerStartedAt: number; handlerEndedAt: number; outcome?: Outcome<string> },
+    ): Promise<void> => {
       const attempt = Math.max(0, 3 - job.retries)
       const variables = JSON.parse(JSON.stringify(job.variables))
       if (!validate(variables)) {
@@ -144,6 +150,7 @@ export async function startWorkers(options: {
         variables,
       }
       let outcome
+      timing.handlerStartedAt = Date.now()
       try {
         outcome = await handler(context)
         timing.handlerEndedAt = Date.now()

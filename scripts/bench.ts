@@ -36,7 +36,7 @@ import { startBenchWorkers, type RecordedOutcomes, type WorkerKind } from './ben
 const { values: args } = parseArgs({
   options: {
     orders: { type: 'string' },
-    concurrency: { type: 'string', default: '30' },
+    concurrency: { type: 'string', default: '40' },
     warmup: { type: 'string', default: '4' },
     'phase-timeout': { type: 'string', default: '300' },
     'timer-idle': { type: 'string', default: '20' },
