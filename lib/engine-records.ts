@@ -14,12 +14,15 @@ export interface RecordedUserTask {
   processInstanceKey: number
   candidateGroup: string[]
   formKey?: number
+  /** Tasklist's due and follow-up dates (ISO 8601), when the task sets them. */
+  dueDate?: string
+  followUpDate?: string
 }
 
 interface UserTaskRecord {
   key: number
   intent: string
-  value: { elementId: string; processInstanceKey: number; candidateGroupsList: string[]; formKey: number }
+  value: { elementId: string; processInstanceKey: number; candidateGroupsList: string[]; formKey: number; dueDate?: string; followUpDate?: string }
 }
 
 /**
@@ -59,5 +62,7 @@ export async function recordedUserTasks(
       processInstanceKey: r.value.processInstanceKey,
       candidateGroup: r.value.candidateGroupsList,
       formKey: r.value.formKey > 0 ? r.value.formKey : undefined,
+      ...(r.value.dueDate ? { dueDate: r.value.dueDate } : {}),
+      ...(r.value.followUpDate ? { followUpDate: r.value.followUpDate } : {}),
     }))
 }

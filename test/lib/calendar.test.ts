@@ -70,6 +70,25 @@ test('time zone: the same instant is judged by Shanghai working hours', () => {
   assert.not.ok(utc.isWorkingTime(new Date('2026-11-24T01:00:00Z')))
 })
 
+test('a make-up Saturday counts hour by hour; the Sunday after it does not', () => {
+  assert.is(shanghai(calendar.addWorkingHours(at('2026-10-09T17:00:00'), 2)), '2026-10-10 10:00')
+  assert.is(shanghai(calendar.addWorkingHours(at('2026-10-10T17:00:00'), 1)), '2026-10-12 09:00')
+  assert.ok(calendar.isWorkingTime(at('2026-10-10T09:00:00')))
+  assert.not.ok(calendar.isWorkingTime(at('2026-10-11T09:00:00')))
+})
+
+test('the project calendar: 2026 public holidays of China and their make-up working days', () => {
+  const project = createCalendar(loadCalendarDefinition())
+  const working = (date: string) => project.isWorkingDay(at(`${date}T10:00:00`))
+  // 春节: off 15–23 February, Saturdays 14 and 28 February worked.
+  assert.equal(['2026-02-13', '2026-02-14', '2026-02-16', '2026-02-23', '2026-02-24', '2026-02-28'].map(working), [true, true, false, false, true, true])
+  // 元旦 1–3 January with Sunday 4 January worked; 国庆 1–7 October with 20 September and 10 October worked.
+  assert.equal(['2026-01-02', '2026-01-04', '2026-09-20', '2026-10-05', '2026-10-08', '2026-10-10'].map(working), [false, true, true, false, true, true])
+  // 清明 4–6 April, 劳动节 1–5 May (9 May worked), 端午 19 June, 中秋 25 September.
+  assert.equal(['2026-04-06', '2026-05-05', '2026-05-09', '2026-06-19', '2026-09-25'].map(working), [false, false, true, false, false])
+  assert.match(project.definition.notes ?? '', /not checked against the published text/)
+})
+
 test('plain ISO durations stay real time', () => {
   assert.is(shanghai(calendar.addDuration(at('2026-11-27T17:00:00'), 'PT4H')), '2026-11-27 21:00')
   assert.throws(() => calendar.addDuration(new Date(), '4 hours'), /not an ISO 8601 duration/)

@@ -10,7 +10,7 @@ import type { StepKey, StepResult } from '../../lib/repositories/order-events.ts
  */
 export function notifyFakes({ failSends = 0, extra = {} }: { failSends?: number; extra?: Record<string, unknown> } = {}) {
   const rows: NotificationRow[] = []
-  const steps: { key: StepKey; outcome: string }[] = []
+  const steps: { key: StepKey; outcome: string; result: unknown }[] = []
   const results = new Map<string, unknown>()
   const sent: Sent[] = []
   let failuresLeft = failSends
@@ -19,7 +19,7 @@ export function notifyFakes({ failSends = 0, extra = {} }: { failSends?: number;
       const id = `${key.step}/${key.job_key}`
       if (!results.has(id)) {
         const { outcome, result } = await work({} as Knex.Transaction)
-        steps.push({ key, outcome })
+        steps.push({ key, outcome, result })
         results.set(id, result)
       }
       return results.get(id) as R
