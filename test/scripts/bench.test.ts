@@ -7,6 +7,7 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { projectRoot } from '../../lib/config.ts'
 import { benchCopy } from '../../scripts/bench/diagrams.ts'
+import { summarise } from '../../scripts/bench/stats.ts'
 
 test('the benchmark copy renames process ids, call targets and job types of tasks and listeners, and nothing else', async () => {
   const xml = await readFile(path.join(projectRoot, 'processes', 'contract-order.bpmn'), 'utf8')
@@ -19,6 +20,13 @@ test('the benchmark copy renames process ids, call targets and job types of task
   // Variable names that happen to equal a process id stay as they are.
   assert.ok(copy.includes('target="shipment"'))
   assert.is(copy.replace(/bench-/g, '').length, xml.length)
+})
+
+test('percentiles are nearest-rank, and nothing to summarise gives nulls', () => {
+  const hundred = Array.from({ length: 100 }, (_, i) => 100 - i)
+  assert.equal(summarise(hundred), { count: 100, p50: 50, p99: 99, min: 1, max: 100 })
+  assert.equal(summarise([7]), { count: 1, p50: 7, p99: 7, min: 7, max: 7 })
+  assert.equal(summarise([]), { count: 0, p50: null, p99: null, min: null, max: null })
 })
 
 test('a tiny run drives orders through every phase and writes every figure', async () => {
