@@ -50,7 +50,6 @@ test('a breach of a return is recorded on its order', async () => {
 })
 
 test('the sla header takes clause and roles from the service-level table and the due date from the deadline register', async () => {
-  const { steps, rows, sent, deps } = fakes()
   const breached: number[] = []
   const register = {
     latest: async (processInstanceKey: string, slaId: string) =>
@@ -59,7 +58,8 @@ test('the sla header takes clause and roles from the service-level table and the
       breached.push(id)
     },
   }
-  await createHandler({ ...deps, serviceLevelDeadlines: register as never })(job({ order }, { sla: 'gmApproval' }))
+  const { steps, rows, sent, deps } = notifyFakes({ extra: { serviceLevelDeadlines: register } })
+  await createHandler(deps)(job({ order }, { sla: 'gmApproval' }))
   assert.equal(steps.map((s) => [s.outcome, s.key.clause]), [['sla-breached', 'D10 2C']])
   const result = steps[0].result as { sla: string; dueAt: string; firedAt: string; recipients: string[] }
   assert.equal([result.sla, result.dueAt, result.recipients], ['gmApproval', '2026-11-23T02:00:00.000Z', ['group:deputy-general-manager']])
@@ -68,7 +68,7 @@ test('the sla header takes clause and roles from the service-level table and the
   assert.equal(sent[0].payload, { orderNumber: 'CO-2026-0003', clause: 'D10 2C', step: 'GM_APPROVAL', dueAt: '2026-11-23T02:00:00.000Z' })
   assert.equal(breached, [7])
   try {
-    await createHandler({ ...deps, serviceLevelDeadlines: register as never })(job({ order }, { sla: 'noSuchLevel' }, '102'))
+    await createHandler(deps)(job({ order }, { sla: 'noSuchLevel' }, '102'))
     assert.unreachable('must throw')
   } catch (error) {
     assert.match((error as Error).message, 'its sla header names "noSuchLevel", which processes/service-levels.json does not define')

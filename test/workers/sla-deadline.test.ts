@@ -53,7 +53,7 @@ test('an element with two levels gets both (D2 二.一.1 and D10 5D, 10D)', asyn
   const outcome = await createHandler({ serviceLevelDeadlines })(
     job('production-fulfilment', 'PRODUCTION_PLAN', { order: { orderNumber: 'CO-2026-0043', completeSet: true }, slaClock: { now: '2026-11-24T10:00:00+08:00' } }, `${run}-2`),
   )
-  const sla = (outcome as { variables: { sla: Record<string, { due: string; limit: string }> } }).variables.sla
+  const sla = (outcome as unknown as { variables: { sla: Record<string, { due: string; limit: string }> } }).variables.sla
   assert.equal(Object.keys(sla).sort(), ['orderDecomposition', 'productionPlan'])
   assert.is(sla.productionPlan.limit, 'PT24H')
   assert.is(sla.productionPlan.due, '2026-11-25T02:00:00.000Z')
