@@ -62,6 +62,7 @@ const settings = {
 }
 
 const runStarted = new Date()
+const loadAtStart = os.loadavg()
 const runId = runStarted.toISOString().replace(/\D/g, '').slice(2, 14)
 const databaseUrl = scratchDatabaseUrl(base.DATABASE_URL, `order_flow_bench_${runId}`)
 const config = loadConfig({ ...process.env, DATABASE_URL: databaseUrl })
@@ -213,6 +214,7 @@ try {
       streamingOverPollingOverheadP50: ratio(realStreaming.figures.createdToHandlerMs.p50, realPolling.figures.createdToHandlerMs.p50),
     },
     engineClockOffsetMs: offsets.p50,
+    loadAverage: { atStart: loadAtStart, atEnd: os.loadavg() },
     memoryPeakMiB,
   }
   const result: BenchResult = { ...partial, targets: targetsOf(partial) }

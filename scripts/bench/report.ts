@@ -43,6 +43,8 @@ export interface BenchResult {
   ratios: { realOverNoopThroughput: number | null; streamingOverPollingOverheadP50: number | null }
   /** Engine record time minus wall clock at instance creation (median); large values mean a pinned engine clock. */
   engineClockOffsetMs: number | null
+  /** The machine's 1, 5 and 15 minute load averages when the run started and ended (others' work shows here). */
+  loadAverage: { atStart: number[]; atEnd: number[] }
   memoryPeakMiB: MemorySample
   targets: Target[]
 }
@@ -91,7 +93,7 @@ export function markdown(result: BenchResult): string {
     ['real workers, polling', result.phases.realPolling],
   ]
   const lines = [
-    `Benchmark ${result.startedAt} · commit ${result.commit} · ${result.machine.cores} cores, ${Math.round(result.machine.memoryMiB / 1024)} GiB · Camunda ${result.machine.camunda}`,
+    `Benchmark ${result.startedAt} · commit ${result.commit} · ${result.machine.cores} cores, ${Math.round(result.machine.memoryMiB / 1024)} GiB · Camunda ${result.machine.camunda} · load average ${result.loadAverage.atStart[0].toFixed(1)} at the start, ${result.loadAverage.atEnd[0].toFixed(1)} at the end`,
     '',
     '| phase | orders done | orders/s | service tasks/s (all jobs/s) | end-to-end p50 / p99 | driver reaction p50 | job created → handler p50 / p99 | handler end → next element p50 / p99 |',
     '|---|---|---|---|---|---|---|---|',
