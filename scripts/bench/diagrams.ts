@@ -31,15 +31,22 @@ export function benchCopy(xml: string, processes: readonly string[] = copiedProc
 /** Deploys the benchmark copies, the timer diagram, and the decisions and forms the copies use. */
 export async function deployBenchResources(camunda: Camunda8): Promise<void> {
   const resources = []
+  const used = { forms: new Set<string>(), decisions: new Set<string>() }
   for (const id of copiedProcesses) {
     const xml = await readFile(path.join(projectRoot, 'processes', `${id}.bpmn`), 'utf8')
+    for (const [, formId] of xml.matchAll(/formId="([^"]+)"/g)) used.forms.add(formId)
+    for (const [, decisionId] of xml.matchAll(/decisionId="([^"]+)"/g)) used.decisions.add(decisionId)
     resources.push({ name: `${prefix}${id}.bpmn`, process: Buffer.from(benchCopy(xml)) })
   }
   const here = path.dirname(fileURLToPath(import.meta.url))
   resources.push({ name: 'bench-timer.bpmn', process: await readFile(path.join(here, 'timer.bpmn')) })
+  // Only what the copies reference (a form's id is its file stem), unchanged ones the engine keeps as they are.
   for (const { file, kind } of await deployableFiles()) {
-    if (kind === 'decision') resources.push({ name: path.basename(file), decision: await readFile(file) })
-    if (kind === 'form') resources.push({ name: path.basename(file), form: await readFile(file) })
+    const content = await readFile(file)
+    if (kind === 'form' && used.forms.has(path.basename(file, '.form'))) resources.push({ name: path.basename(file), form: content })
+    if (kind === 'decision' && [...used.decisions].some((id) => content.includes(`id="${id}"`))) {
+      resources.push({ name: path.basename(file), decision: content })
+    }
   }
   await camunda.getZeebeGrpcApiClient().deployResources(resources)
 }
