@@ -5,12 +5,15 @@ import { createOrderEventRepository } from '../../lib/repositories/order-events.
 import { createOrderRepository } from '../../lib/repositories/orders.ts'
 import { createRefundRepository } from '../../lib/repositories/refunds.ts'
 import { seedDemoCatalogue } from '../../lib/seed.ts'
+import { createPurchaseRequestRepository } from '../../lib/repositories/purchase-requests.ts'
 import { eventually, rest, search, uniqueOrderNumber, withWorkers, type UserTask } from '../helpers.ts'
+import { completeNth, plan, produceAndPass, receiveAndPass } from './production-steps.ts'
 
 const { db, zeebe, start: startInstance } = withWorkers(test)
 const events = createOrderEventRepository(db)
 const orders = createOrderRepository(db)
 const refunds = createRefundRepository(db)
+const purchaseRequests = createPurchaseRequestRepository(db)
 
 test.before(async () => {
   await seedDemoCatalogue(db)
@@ -113,16 +116,8 @@ async function signAndPay(key: string, orderNumber: string) {
   await publish('payment-received', orderNumber, { payment: { amount: 520, currency: 'CNY' } })
 }
 
-test('a regular order with stock goes review → quote → contract → production instruction → shipment → invoice → settlement → COMPLETED', async () => {
-  const { key, orderNumber } = await start(regularOrder)
-
-  await completeTask(key, 'WORKSHOP_REVIEW', feasibleWorkshopReview)
-  await draftContract(key, orderNumber)
-  await signAndPay(key, orderNumber)
-  await reached(key, 'PRODUCTION_INSTRUCT', 'COMPLETED')
-  await reached(key, 'INVENTORY_CHECK', 'COMPLETED')
-
-  const child = await childInstance(key)
+/** The shipment instance `child` of the order, from the shipping instruction to the delivery confirmed. */
+async function shipAndDeliver(child: string, orderNumber: string) {
   await completeTask(child, 'SHIPPING_INSTRUCTION', {
     shippingInstruction: {
       contractChecked: true,
@@ -140,7 +135,10 @@ test('a regular order with stock goes review → quote → contract → producti
   await reached(child, 'AWAIT_DELIVERY')
   await publish('delivery-confirmed', orderNumber, { delivery: { deliveredOn: '2026-12-03', signedBy: 'Zhang San', damaged: false } })
   await instanceState(child, 'COMPLETED')
+}
 
+/** After delivery: invoice, balance received, finance settlement and customer follow-up → COMPLETED. */
+async function invoiceAndSettle(key: string, orderNumber: string) {
   await reached(key, 'INVOICE_ISSUE', 'COMPLETED')
   await reached(key, 'AWAIT_BALANCE')
   await publish('payment-received', orderNumber, { payment: { amount: 0, currency: 'CNY' } })
@@ -149,6 +147,31 @@ test('a regular order with stock goes review → quote → contract → producti
     followUp: { contactedOn: '2026-12-10', satisfaction: 'satisfied', feedback: 'arrived in good order' },
   })
   await instanceState(key, 'COMPLETED')
+}
+
+/** The child instance of `parentKey` that runs process `processId`. */
+async function calledInstance(parentKey: string, processId: string): Promise<string> {
+  return eventually(`the ${processId} instance called by ${parentKey}`, async () => {
+    const page = await rest.post<{ items: { key: number; bpmnProcessId: string }[] }>('/v1/process-instances/search', {
+      filter: { parentKey: Number(parentKey) },
+    })
+    const found = page.items.find((i) => i.bpmnProcessId === processId)
+    return found ? String(found.key) : undefined
+  })
+}
+
+test('a regular order with stock goes review → quote → contract → production instruction → shipment → invoice → settlement → COMPLETED', async () => {
+  const { key, orderNumber } = await start(regularOrder)
+
+  await completeTask(key, 'WORKSHOP_REVIEW', feasibleWorkshopReview)
+  await draftContract(key, orderNumber)
+  await signAndPay(key, orderNumber)
+  await reached(key, 'PRODUCTION_INSTRUCT', 'COMPLETED')
+  await reached(key, 'INVENTORY_CHECK', 'COMPLETED')
+
+  const child = await childInstance(key)
+  await shipAndDeliver(child, orderNumber)
+  await invoiceAndSettle(key, orderNumber)
 
   const path = (await reached(key, 'ORDER_COMPLETED', 'COMPLETED')).map((n) => n.flowNodeId)
   for (const id of ['REVIEW_NOTIFY', 'WORKSHOP_REVIEW', 'DATE_FEASIBLE', 'QUOTE_CALCULATE', 'DRAFT_CONTRACT', 'CONTRACT_SIGNED',
@@ -176,6 +199,54 @@ test('a regular order with stock goes review → quote → contract → producti
   const invoices = await db('invoices').where({ order_number: orderNumber })
   assert.is(invoices.length, 1)
   assert.is(Number(invoices[0].amount), 520)
+  assert.is((await db('shipments').where({ order_number: orderNumber })).length, 1)
+})
+
+test('an order short of stock goes through production-fulfilment (group transfer, goods received, incoming QC pass, production, final QC) and on to shipment → COMPLETED', async () => {
+  // ODF-288: 3 frames in stock (lib/seed.ts), 20 ordered → 17 short; a group company holds 20 of them.
+  const shortOrder = (orderNumber: string) => ({
+    ...regularOrder(orderNumber),
+    lines: [{ sku: 'ODF-288', productName: 'Optical distribution frame 288-core', model: 'ODF-288-SC', quantity: 20 }],
+  })
+  const { key, orderNumber } = await start(shortOrder)
+  await completeTask(key, 'WORKSHOP_REVIEW', feasibleWorkshopReview)
+  await draftContract(key, orderNumber)
+  await signAndPay(key, orderNumber)
+  await reached(key, 'INVENTORY_CHECK', 'COMPLETED')
+  assert.is((await orders.find(orderNumber))?.status, 'stock-short')
+
+  const fulfilment = await calledInstance(key, 'production-fulfilment')
+  const planTask = await completeNth(fulfilment, 'PRODUCTION_PLAN', plan([
+    { material: 'ODF frame 288-core', model: 'ODF-288-SC', quantity: 17, requiredDate: '2027-01-10', supply: 'transfer-or-purchase' },
+  ]))
+  assert.equal(planTask.candidateGroup, ['production-manager'])
+  const requests = await eventually('the purchase request', async () => {
+    const rows = await purchaseRequests.listForOrder(orderNumber)
+    return rows.length === 1 && rows
+  })
+  assert.equal([requests[0].sku, requests[0].source, requests[0].quantity], ['ODF-288', 'group-transfer', 17])
+  await receiveAndPass(zeebe, fulfilment, requests)
+  await produceAndPass(fulfilment, orderNumber, 20)
+  await instanceState(fulfilment, 'COMPLETED')
+
+  const child = await calledInstance(key, 'shipment')
+  await shipAndDeliver(child, orderNumber)
+  await invoiceAndSettle(key, orderNumber)
+
+  const path = (await reached(key, 'ORDER_COMPLETED', 'COMPLETED')).map((n) => n.flowNodeId)
+  for (const id of ['INVENTORY_CHECK', 'PRODUCTION_FULFILMENT', 'FULFILMENT_MERGE', 'SHIPMENT', 'INVOICE_ISSUE', 'ORDER_COMPLETED']) {
+    assert.ok(path.includes(id), `visited ${id}`)
+  }
+  const fulfilmentPath = (await search.flowNodes(fulfilment)).map((n) => n.flowNodeId)
+  for (const id of ['PROCUREMENT_REQUEST', 'RECEIVE_GOODS', 'INCOMING_INSPECTION', 'LOT_ACCEPTED', 'PRODUCTION', 'FINAL_INSPECTION', 'FINISHED_GOODS_IN', 'PRODUCTION_COMPLETED']) {
+    assert.ok(fulfilmentPath.includes(id), `production-fulfilment visited ${id}`)
+  }
+  const lots = await db('inspections').where({ order_number: orderNumber }).orderBy('id')
+  assert.equal(lots.map((l) => [l.kind, l.verdict]), [['incoming', 'pass'], ['final', 'pass']])
+  const done = await steps(orderNumber)
+  for (const step of ['inventory-check', 'procurement-request:group-transfer', 'qc-verdict:pass', 'shipping-book:booked', 'invoice-issue']) {
+    assert.ok(done.some((s) => s.startsWith(step)), `order_events has ${step}: ${done.join(', ')}`)
+  }
   assert.is((await db('shipments').where({ order_number: orderNumber })).length, 1)
 })
 

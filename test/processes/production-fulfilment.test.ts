@@ -5,7 +5,8 @@ import { createOrderEventRepository } from '../../lib/repositories/order-events.
 import { createOrderRepository } from '../../lib/repositories/orders.ts'
 import { createPurchaseRequestRepository } from '../../lib/repositories/purchase-requests.ts'
 import { seedDemoCatalogue } from '../../lib/seed.ts'
-import { eventually, rest, search, uniqueOrderNumber, withWorkers } from '../helpers.ts'
+import { eventually, search, uniqueOrderNumber, withWorkers } from '../helpers.ts'
+import { completeNth as complete, finalInspection, finishedGoods, incomingInspection, plan, produceAndPass, production, receiveAndPass, receiveGoods } from './production-steps.ts'
 
 const { db, zeebe, start: startInstance } = withWorkers(test)
 const events = createOrderEventRepository(db)
@@ -36,18 +37,6 @@ async function newOrder() {
 
 const start = (order: Record<string, unknown>) => startInstance('production-fulfilment', { order })
 
-/** Waits for the user task `elementId` (the `nth` created one, 1-based) and completes it with `variables`. */
-async function complete(key: string, elementId: string, variables: Record<string, unknown>, nth = 1) {
-  const task = await eventually(`user task ${elementId} #${nth} in instance ${key}`, async () => {
-    const open = await search.userTasks(key, elementId)
-    if (open.length === 0) return false
-    const all = [...(await search.userTasks(key, elementId, 'COMPLETED')), ...open]
-    return all.length >= nth && open[0]
-  })
-  await rest.post(`/v2/user-tasks/${task.key}/completion`, { variables })
-  return task
-}
-
 const visits = async (key: string) => (await search.flowNodes(key)).map((n) => n.flowNodeId)
 
 async function completed(key: string) {
@@ -57,43 +46,6 @@ async function completed(key: string) {
     return nodes.includes('PRODUCTION_COMPLETED') && nodes
   })
 }
-
-function plan(shortages: Record<string, unknown>[] = []) {
-  return {
-    productionPlan: {
-      completeSet: false,
-      decomposition: 'Cabinets: frame, doors, side panels',
-      plannedStart: '2026-01-05T08:00',
-      plannedCompletion: '2026-01-09T17:00',
-      packingDate: '2026-01-10',
-      mode: 'in-house',
-      hasShortages: shortages.length > 0,
-      shortages,
-    },
-  }
-}
-
-const production = (quantity = 10) => ({
-  production: { completedQuantity: quantity, completedOn: '2026-01-09T16:00', lotNumber: 'LOT-1' },
-})
-const finalInspection = (inspected: number, passed: number) => ({
-  finalInspection: { inspectedQuantity: inspected, passedQuantity: passed, reportNumber: `FQC-${inspected}-${passed}` },
-})
-const finishedGoods = (orderNumber: string) => ({
-  finishedGoods: {
-    quantity: 10, stockInRequestNumber: `SI-${orderNumber}`, inspectionReportNumber: 'FQC-10-10',
-    passLabelPresent: true, completeness: 'complete',
-  },
-})
-const goodsReceipt = (quantity: number) => ({
-  goodsReceipt: { countedQuantity: quantity, deliveryNoteQuantity: quantity, inspectionRequestNumber: 'IR-1' },
-})
-const incomingInspection = (inspected: number, passed: number) => ({
-  incomingInspection: {
-    inspectedQuantity: inspected, passedQuantity: passed, reportNumber: `IQC-${inspected}-${passed}`,
-    modelMatches: true, partsComplete: true, appearanceOk: true, quantityMatchesDeliveryNote: true, problemKind: 'none',
-  },
-})
 
 test('no shortages: plan → production → final inspection pass → finished goods in → PRODUCTION_COMPLETED', async () => {
   const order = await newOrder()
@@ -138,19 +90,8 @@ test('shortages: one purchase request per shortage, goods-received by request nu
   assert.equal([bySku['CT-600'].source, bySku['CT-600'].quantity, bySku['CT-600'].shortage_index], ['group-transfer', 50, 1])
   assert.is.not(requests[0].request_number, requests[1].request_number)
 
-  for (const [i, request] of requests.entries()) {
-    // The subscription opens once the procurement-request job completed: publish with a TTL.
-    await zeebe.publishMessage({
-      name: 'goods-received', correlationKey: request.request_number, messageId: `${request.request_number}-received`,
-      timeToLive: 60000, variables: {},
-    })
-    await complete(key, 'RECEIVE_GOODS', goodsReceipt(request.quantity), i + 1)
-    await complete(key, 'INCOMING_INSPECTION', incomingInspection(Math.min(request.quantity, 20), Math.min(request.quantity, 20)), i + 1)
-  }
-
-  await complete(key, 'PRODUCTION', production())
-  await complete(key, 'FINAL_INSPECTION', finalInspection(10, 10))
-  await complete(key, 'FINISHED_GOODS_IN', finishedGoods(order.orderNumber))
+  await receiveAndPass(zeebe, key, requests)
+  await produceAndPass(key, order.orderNumber)
   const path = await completed(key)
   assert.is(path.filter((id) => id === 'PROCUREMENT_REQUEST').length, 2)
   assert.is(path.filter((id) => id === 'LOT_ACCEPTED').length, 2)
@@ -173,11 +114,7 @@ async function oneShortageReceived() {
     const rows = await purchaseRequests.listForOrder(order.orderNumber)
     return rows.length === 1 && rows
   })
-  await zeebe.publishMessage({
-    name: 'goods-received', correlationKey: request.request_number, messageId: `${request.request_number}-received`,
-    timeToLive: 60000, variables: {},
-  })
-  await complete(key, 'RECEIVE_GOODS', goodsReceipt(20))
+  await receiveGoods(zeebe, key, request)
   return { order, key, request }
 }
 
@@ -210,11 +147,7 @@ test('an incoming lot with a general quality problem is rejected to the supplier
   const [lot] = await inspections.listForOrder(order.orderNumber)
   assert.equal([lot.kind, lot.verdict, lot.purchase_request_number], ['incoming', 'reject', request.request_number])
 
-  await zeebe.publishMessage({
-    name: 'goods-received', correlationKey: request.request_number, messageId: `${request.request_number}-replaced`,
-    timeToLive: 60000, variables: {},
-  })
-  await complete(key, 'RECEIVE_GOODS', goodsReceipt(20), 2)
+  await receiveGoods(zeebe, key, request, 2, `${request.request_number}-replaced`)
   await eventually('INCOMING_LOT_REJECTED passed', async () =>
     (await search.flowNodes(key)).some((n) => n.flowNodeId === 'INCOMING_LOT_REJECTED' && n.state === 'COMPLETED'),
   )
