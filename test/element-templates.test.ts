@@ -38,7 +38,12 @@ const validate = ajv.compile(require('@camunda/zeebe-element-templates-json-sche
 const templatesDir = path.join(projectRoot, 'element-templates')
 const stems = (names: string[], ext: string) => names.filter((n) => n.endsWith(ext)).map((n) => path.basename(n, ext)).sort()
 const templateTypes = stems(await readdir(templatesDir), '.json')
-const workerTypes = stems(await readdir(path.join(projectRoot, 'workers')), '.ts')
+/** Job types of service tasks: a module exporting executionListener = true runs as a listener and has no template. */
+const workerTypes: string[] = []
+for (const type of stems(await readdir(path.join(projectRoot, 'workers')), '.ts')) {
+  const worker = (await import(pathToFileURL(path.join(projectRoot, 'workers', `${type}.ts`)).href)) as { executionListener?: boolean }
+  if (!worker.executionListener) workerTypes.push(type)
+}
 const templates = new Map<string, Template>()
 for (const type of templateTypes) {
   templates.set(type, JSON.parse(await readFile(path.join(templatesDir, `${type}.json`), 'utf8')) as Template)

@@ -45,6 +45,12 @@ export const variablesSchema = {
 
 export const errorCodes = [] as const
 
+/**
+ * Runs as a start execution listener, never as a service task: element templates (which apply to
+ * service tasks) leave it out; processes/README.md says how to attach it.
+ */
+export const executionListener = true
+
 export interface SlaDeadlineVariables {
   slaClock?: { now?: string } | null
   [name: string]: unknown
