@@ -150,7 +150,7 @@ test('hours: the customer not contacted within 2 h escalates at its due time; th
     slaClock: { now: new Date(due.getTime() - 2 * 3600000).toISOString() },
   })
   await firesAtDue(key, { timer: 'SLA_CUSTOMER_CONTACTED', host: 'CONTACT_CUSTOMER', clause: 'D2 四.1(2)', role: 'deputy-general-manager', orderNumber: order.orderNumber, due })
-  await completeTask(key, 'CONTACT_CUSTOMER', { customerContact: { contactedAt: '2026-11-24T10:00', outcome: 'reached', onsiteService: 'not-required' } })
+  await completeTask(key, 'CONTACT_CUSTOMER', { customerContact: { contactedAt: '2026-11-24T10:00', channel: 'phone', summary: 'Hinge to be replaced', onsiteVisit: 'not-required' } })
   await eventually('CONTACT_CUSTOMER completed', async () => (await search.flowNodes(key)).some((n) => n.flowNodeId === 'CONTACT_CUSTOMER' && n.state === 'COMPLETED'))
 })
 
