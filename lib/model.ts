@@ -87,7 +87,7 @@ export interface ProcessModel {
   elements: ModelElement[]
 }
 
-/** A `zeebe:taskDefinition` on a service task (or any other job-based element). */
+/** A `zeebe:taskDefinition` on a service task (or any other job-based element), or an execution listener's job type. */
 export interface JobTypeUse {
   type: string
   retries?: string
@@ -334,6 +334,11 @@ async function readBpmn(model: ProjectModel, file: string) {
         elementType: element.type,
         ...at,
       })
+    }
+    // Execution listeners are jobs too (the sla-deadline start listener of a guarded step).
+    const listeners = extension(node, 'zeebe:ExecutionListeners') as { listeners?: ModdleNode[] } | undefined
+    for (const listener of listeners?.listeners ?? []) {
+      model.jobTypes.push({ type: String(listener.type ?? ''), retries: listener.retries as string | undefined, elementType: element.type, ...at })
     }
     if (element.type === 'bpmn:UserTask') {
       const form = extension(node, 'zeebe:FormDefinition')
