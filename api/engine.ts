@@ -42,6 +42,8 @@ export interface UserTaskRecord {
 export interface ApiEngine {
   startProcess(bpmnProcessId: string, variables: Record<string, unknown>): Promise<StartedInstance>
   publishMessage(message: Message): Promise<void>
+  /** Cancels an instance (undoes a start whose database transaction did not commit). */
+  cancelProcess(processInstanceKey: string): Promise<void>
   /** Engine REST API (searches) over the web-session login. */
   rest: EngineRest
   /** The deployed BPMN XML of a process definition. */
@@ -79,6 +81,9 @@ export function createApiEngine(config: Config, camunda: Camunda8): ApiEngine {
     },
     async publishMessage({ name, correlationKey, messageId, variables, timeToLive }) {
       await zeebe.publishMessage({ name, correlationKey, messageId, variables: JSON.parse(JSON.stringify(variables)), timeToLive })
+    },
+    async cancelProcess(processInstanceKey) {
+      await zeebe.cancelProcessInstance(processInstanceKey)
     },
     rest,
     async processXml(processDefinitionKey) {

@@ -43,14 +43,17 @@ export interface Answer<B> {
 /**
  * Runs `work` once per (caller, Idempotency-Key) inside one transaction and sends its answer;
  * `work` writes through `trx` only. A problem thrown by `work` rolls everything back, the key
- * included, so the client may retry with the same key.
+ * included, so the client may retry with the same key; `onRollback` registers how to undo an
+ * engine call (cancel the instance it started) should the transaction not commit after it.
  */
 export async function once<B>(
   db: Knex,
   request: FastifyRequest,
   reply: FastifyReply,
-  work: (trx: Knex.Transaction, key: string) => Promise<Answer<B>>,
+  work: (trx: Knex.Transaction, key: string, onRollback: (undo: () => Promise<unknown>) => void) => Promise<Answer<B>>,
 ): Promise<B> {
+  // What `work` did outside the database (an instance started) is undone when the transaction does not commit.
+  const undo: (() => Promise<unknown>)[] = []
   const key = request.headers['idempotency-key'] as string
   const client = request.caller?.id ?? 'anonymous'
   const path = request.url.split('?')[0]
@@ -70,9 +73,12 @@ export async function once<B>(
       reply.header('idempotent-replayed', 'true')
       return { status: first.status_code as number, body: first.response as B }
     }
-    const result = await work(trx, key)
+    const result = await work(trx, key, (step) => undo.push(step))
     await trx('idempotency_keys').where({ client, idempotency_key: key }).update({ status_code: result.status, response: JSON.stringify(result.body) })
     return result
+  }).catch(async (error: unknown) => {
+    for (const step of undo) await step().catch((failure: Error) => request.log.error({ err: failure }, 'undo after a rolled-back request failed'))
+    throw error
   })
   reply.code(answer.status)
   return answer.body

@@ -87,13 +87,14 @@ export function caseRoutes(app: FastifyInstance, deps: ApiDeps): void {
     },
   }, async (request, reply) => {
     const body = request.body as { orderNumber: string; items: unknown[]; reason: string; reasonKind?: string; tagsAndPackagingIntact: boolean; amountPaid?: number }
-    return once(db, request, reply, async (trx) => {
+    return once(db, request, reply, async (trx, _key, onRollback) => {
       if (!(await trx('orders').where({ order_number: body.orderNumber }).first('order_number'))) throw notFound('order', body.orderNumber)
       const [row] = await trx('returns')
         .insert({ order_number: body.orderNumber, reason: body.reason, reason_kind: body.reasonKind ?? null, items: JSON.stringify(body.items) })
         .returning(['return_number', 'requested_at'])
       const returnRequest = { returnNumber: row.return_number, ...body, receivedAt: new Date(row.requested_at).toISOString() }
       const started = await engine.startProcess('return-refund', { returnRequest }).catch(engineProblem('return-refund'))
+      onRollback(() => engine.cancelProcess(started.processInstanceKey))
       await trx('order_events').insert({
         order_number: body.orderNumber, process_instance_key: started.processInstanceKey, element_id: 'RETURN_REQUESTED',
         step: 'return-requested', actor: `api:${request.caller!.id}`, outcome: 'requested', clause: 'D3 退货 1',
@@ -115,7 +116,7 @@ export function caseRoutes(app: FastifyInstance, deps: ApiDeps): void {
     },
   }, async (request, reply) => {
     const { kind, ...serviceRequest } = request.body as { kind: 'service-request' | 'complaint'; orderNumber?: string; customer: string; problemDescription: string }
-    return once(db, request, reply, async (trx) => {
+    return once(db, request, reply, async (trx, _key, onRollback) => {
       const orderNumber = serviceRequest.orderNumber ?? null
       if (orderNumber && !(await trx('orders').where({ order_number: orderNumber }).first('order_number'))) throw notFound('order', orderNumber)
       const [row] = await trx('after_sales_cases')
@@ -123,6 +124,7 @@ export function caseRoutes(app: FastifyInstance, deps: ApiDeps): void {
         .returning('case_number')
       const serviceCase = { caseNumber: row.case_number, orderNumber, kind, description: serviceRequest.problemDescription, customer: { name: serviceRequest.customer } }
       const started = await engine.startProcess('after-sales-case', { serviceCase, serviceRequest }).catch(engineProblem('after-sales-case'))
+      onRollback(() => engine.cancelProcess(started.processInstanceKey))
       if (orderNumber) {
         await trx('order_events').insert({
           order_number: orderNumber, process_instance_key: started.processInstanceKey, element_id: 'CASE_OPENED',

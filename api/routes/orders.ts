@@ -58,7 +58,7 @@ export function orderRoutes(app: FastifyInstance, deps: ApiDeps): void {
     },
   }, async (request, reply) => {
     const body = request.body as OrderBody
-    const answer = await once(db, request, reply, async (trx) => {
+    const answer = await once(db, request, reply, async (trx, _key, onRollback) => {
       const skus = [...new Set(body.lines.map((l) => l.sku).filter((s): s is string => Boolean(s)))]
       if (skus.length) {
         const known: string[] = await trx('products').whereIn('sku', skus).pluck('sku')
@@ -94,6 +94,7 @@ export function orderRoutes(app: FastifyInstance, deps: ApiDeps): void {
       const started = await engine.startProcess(processId[body.channel], variables).catch((error: Error) => {
         throw new ApiProblem(503, 'engine-unavailable', 'The engine did not start the order', `Starting ${processId[body.channel]} failed: ${error.message}`)
       })
+      onRollback(() => engine.cancelProcess(started.processInstanceKey))
       await trx('orders').where({ order_number: orderNumber }).update({ process_instance_key: started.processInstanceKey })
       const doc = (await processDocs(started.processDefinitionKey).catch(() => undefined))?.get(startEvent[body.channel])
       await trx('order_events').insert({

@@ -296,6 +296,32 @@ export function runApiSuite(name: string, open: () => Promise<{ db: Knex; close:
     assert.is(stored.service_request.model, 'NC-42U-6010')
   })
 
+  test('an instance started for a request whose transaction then fails is cancelled again', async () => {
+    // A database failure after the start: a trigger refuses the history row of this one request.
+    await api.db.raw(`create function refuse_test_return() returns trigger language plpgsql as $$
+      begin if new.step = 'return-requested' and new.order_number = '${order.orderNumber}' then raise exception 'refused for the test'; end if; return new; end $$`)
+    await api.db.raw('create trigger refuse_test_return before insert on order_events for each row execute function refuse_test_return()')
+    try {
+      const before = await counts(api.db)
+      const response = await post('/returns', {
+        orderNumber: order.orderNumber, items: [{ sku: 'PP-24C6', productName: 'Patch panel', quantity: 1, unitPrice: 260 }], reason: 'r', tagsAndPackagingIntact: true,
+      })
+      assert.is(response.statusCode, 500)
+      assert.is(response.json().code, 'internal-error')
+      const started = api.calls.started.at(-1)!
+      assert.is(started.bpmnProcessId, 'return-refund')
+      assert.equal(await counts(api.db), before, 'no row written')
+      // Cancelled already: the engine no longer knows it as active.
+      await api.camunda.getZeebeGrpcApiClient().cancelProcessInstance(started.processInstanceKey).then(
+        () => assert.unreachable('the instance was still active'),
+        (error: Error) => assert.match(error.message, /NOT_FOUND|not found/i),
+      )
+    } finally {
+      await api.db.raw('drop trigger refuse_test_return on order_events')
+      await api.db.raw('drop function refuse_test_return()')
+    }
+  })
+
   test('health, readiness, the daily report, the OpenAPI document and Swagger UI', async () => {
     assert.equal((await api.app.inject({ url: '/health' })).json(), { status: 'ok' })
     const ready = await api.app.inject({ url: '/ready' })
