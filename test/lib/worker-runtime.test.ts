@@ -4,7 +4,7 @@ import path from 'node:path'
 import { Ajv } from 'ajv'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { describeSchemaErrors, loadWorkerModules, retryBackOffMs } from '../../lib/worker-runtime.ts'
+import { describeSchemaErrors, engineSafeMessage, loadWorkerModules, retryBackOffMs } from '../../lib/worker-runtime.ts'
 import { variablesSchema } from '../../workers/order-validate.ts'
 
 test('every module in workers/ keeps the contract', async () => {
@@ -43,3 +43,8 @@ test('retry back-off doubles from one second up to a minute', () => {
 })
 
 test.run()
+
+test('messages sent to the engine carry no % sign (it stops 8.6.0 Operate importing jobs)', () => {
+  assert.is(engineSafeMessage('Pass rate 80 % (8 of 10) is below 100 %'), 'Pass rate 80 ％ (8 of 10) is below 100 ％')
+  assert.is(engineSafeMessage('no percent here'), 'no percent here')
+})
