@@ -31,39 +31,54 @@ await deployAll(camunda)
 await camunda.getZeebeGrpcApiClient().close()
 say(`database ${testDatabase} migrated, resources deployed`)
 
-const output: string[] = []
-const code = await new Promise<number>((resolve) => {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'node_modules/uvu/bin.js', 'test', '\\.test\\.ts$'], {
-    cwd: projectRoot,
-    env: testEnv,
-    stdio: ['ignore', 'pipe', 'inherit'],
+/**
+ * Runs one uvu pass and returns its exit code and output. Suites that move the engine clock run in
+ * a pass of their own after all others: on 8.6.0 a clock pinned ahead and reset again leaves the
+ * engine's job-timeout checker waiting for the pinned time, so later time-out tests would stall.
+ */
+const clockSuites = 'engine-clock\\.test\\.ts$'
+function runPass(args: string[]): Promise<{ code: number; text: string }> {
+  const output: string[] = []
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'node_modules/uvu/bin.js', 'test', ...args], {
+      cwd: projectRoot,
+      env: testEnv,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    })
+    let lingering: NodeJS.Timeout | undefined
+    child.stdout.on('data', (chunk: Buffer) => {
+      process.stdout.write(chunk)
+      output.push(chunk.toString())
+      // After the summary, a test run that does not exit has left a handle open: report, do not hang.
+      if (!lingering && /Duration:/.test(chunk.toString())) {
+        lingering = setTimeout(() => {
+          say('the test process did not exit 60 s after its summary (a test left a handle open); stopping it')
+          child.kill('SIGKILL')
+        }, 60000)
+      }
+    })
+    child.on('close', (status, signal) => {
+      clearTimeout(lingering)
+      resolve({ code: signal ? 1 : (status ?? 1), text: output.join('').replace(/\x1b\[[0-9;]*m/g, '') })
+    })
   })
-  let lingering: NodeJS.Timeout | undefined
-  child.stdout.on('data', (chunk: Buffer) => {
-    process.stdout.write(chunk)
-    output.push(chunk.toString())
-    // After the summary, a test run that does not exit has left a handle open: report, do not hang.
-    if (!lingering && /Duration:/.test(chunk.toString())) {
-      lingering = setTimeout(() => {
-        say('the test process did not exit 60 s after its summary (a test left a handle open); stopping it')
-        child.kill('SIGKILL')
-      }, 60000)
-    }
-  })
-  child.on('close', (status, signal) => {
-    clearTimeout(lingering)
-    resolve(signal ? 1 : (status ?? 1))
-  })
-})
+}
+
+const passes = [await runPass(['\\.test\\.ts$', '--ignore', clockSuites]), await runPass([clockSuites])]
 
 await dropDatabase(databaseUrl)
 if (!engineWasRunning && !process.env.KEEP_ENGINE) await stopEngine(config)
 
-const text = output.join('').replace(/\x1b\[[0-9;]*m/g, '')
-const count = (label: string) => Number(new RegExp(`${label}:\\s+(\\d+)`).exec(text)?.[1] ?? 0)
-const total = count('Total')
-const passed = count('Passed')
-const skipped = count('Skipped')
-const failed = total - passed - skipped + (code !== 0 && total === passed + skipped ? 1 : 0)
+let passed = 0
+let failed = 0
+let skipped = 0
+for (const { code, text } of passes) {
+  const count = (label: string) => Number(new RegExp(`${label}:\\s+(\\d+)`).exec(text)?.[1] ?? 0)
+  const total = count('Total')
+  passed += count('Passed')
+  skipped += count('Skipped')
+  // A pass that exits non-zero with every counted test green stopped early (a crash): one failure.
+  failed += total - count('Passed') - count('Skipped') + (code !== 0 && total === count('Passed') + count('Skipped') ? 1 : 0)
+}
 console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`)
-process.exit(failed > 0 || code !== 0 ? 1 : 0)
+process.exit(failed > 0 || passes.some((pass) => pass.code !== 0) ? 1 : 0)
