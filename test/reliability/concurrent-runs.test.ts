@@ -44,6 +44,8 @@ const answerDelayMs = 800
 
 test.before(async () => {
   await seedDemoCatalogue(db)
+  // The suites share one process and the client tests switch nock off after theirs.
+  if (!nock.isActive()) nock.activate()
   nock.disableNetConnect()
   nock.enableNetConnect('127.0.0.1')
 })
@@ -73,9 +75,13 @@ function job<V>(type: string, elementId: string, variables: V): JobContext<V> {
 /** Starts the second run once the first is inside the outside call (nock has the request). */
 async function twoRunsAtOnce<T>(run: () => Promise<T>, firstCallArrived: () => boolean): Promise<[T, T]> {
   const first = run()
+  first.catch(() => undefined) // reported below or by Promise.all, not as an unhandled rejection
   const deadline = Date.now() + 5000
   while (!firstCallArrived()) {
-    if (Date.now() > deadline) throw new Error('the first run never reached the outside service')
+    if (Date.now() > deadline) {
+      const outcome = await first.then(() => 'it completed without calling', (error: unknown) => `it failed: ${(error as Error).message}`)
+      throw new Error(`the first run never reached the outside service (${outcome})`)
+    }
     await new Promise((resolve) => setTimeout(resolve, 20))
   }
   return Promise.all([first, run()])
