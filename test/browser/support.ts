@@ -75,13 +75,16 @@ export async function staffReady(app: 'tasklist' | 'operate'): Promise<void> {
 }
 
 /** A fresh browser context (own cookies, so its own login) and a page in it, with a screenshot helper. */
-export async function newSession(name: string, viewport = { width: 1440, height: 1000 }) {
-  const context = await (await openBrowser()).newContext({ viewport, locale: 'en-US' })
+export async function newSession(name: string, viewport = { width: 1440, height: 1300 }) {
+  // Notifications allowed: otherwise Tasklist offers them in a banner that pushes its Complete
+  // button below the window.
+  const context = await (await openBrowser()).newContext({ viewport, locale: 'en-US', permissions: ['notifications'] })
   const page = await context.newPage()
   page.setDefaultTimeout(20000)
   if (process.env.BROWSER_DEBUG) {
     page.on('response', async (r) => { if (r.status() >= 400) console.log('HTTP', r.status(), r.request().method(), r.url(), (await r.text().catch(() => '')).slice(0, 500)) })
     page.on('console', (m) => console.log('console', m.type(), m.text().slice(0, 300)))
+    page.on('request', (r) => { if (r.method() !== 'GET') console.log('REQ', r.method(), r.url(), (r.postData() ?? '').slice(0, 300)) })
   }
   await mkdir(artifactsDir, { recursive: true })
   for (const file of await readdir(artifactsDir)) if (file.startsWith(`${name}-`)) await rm(path.join(artifactsDir, file))
@@ -163,9 +166,6 @@ export async function openTaskOfOrder(page: Page, group: string, taskName: strin
   const seen = new Set<string>()
   while (Date.now() < deadline) {
     await page.goto(queue)
-    // The browser-notification offer covers the form's head; staff would close it once.
-    const offer = page.getByRole('button', { name: 'Close' }).or(page.getByLabel('close notification'))
-    await offer.first().click({ timeout: 3000 }).catch(() => undefined)
     const tasks = page.locator('a[href]', { hasText: taskName })
     // An empty queue shows no link: wait a little, then look again.
     await tasks.first().waitFor({ timeout: 10000 }).catch(() => undefined)
@@ -176,7 +176,9 @@ export async function openTaskOfOrder(page: Page, group: string, taskName: strin
       const form = page.locator('.fjs-container')
       await form.waitFor()
       await page.getByText(/^Order /).first().waitFor({ timeout: 5000 }).catch(() => undefined)
-      if ((await form.innerText()).includes(orderNumber)) return id
+      // The order number is in the form's text or in one of its (read-only) fields.
+      const values = await form.locator('input').evaluateAll((inputs) => inputs.map((input) => (input as HTMLInputElement).value))
+      if ([await form.innerText(), ...values].some((text) => text.includes(orderNumber))) return id
       seen.add(id)
     }
     await page.waitForTimeout(2000)
