@@ -54,6 +54,23 @@ export const demoGroupStock = [
  * Upserts the demo products and customers and gives each product its opening stock, and the group
  * companies theirs, when there is none yet (stock already counted or consumed is left alone). Returns what it loaded.
  */
+/**
+ * A regular contract order of a seeded SKU with plenty of stock (PP-24C6): the order the tests,
+ * the benchmark and the README's examples place (without its number and channel).
+ */
+export function demoContractOrder() {
+  return {
+    customer: { name: 'Guangzhou Telecom Works', phone: '020-12345678' },
+    lines: [{ sku: 'PP-24C6', productName: 'Patch panel 24-port Cat6', model: 'PP-24-C6-1U', quantity: 2 }],
+    deliveryDate: '2027-03-01',
+    deliveryAddress: '88 Tianhe Road, Guangzhou 510620',
+    shippingMethod: 'road',
+    salesLeaderSignOff: { name: 'Li Wei' },
+    shippedBefore: true,
+    technicalFilesComplete: true,
+  }
+}
+
 export async function seedDemoCatalogue(db: Knex): Promise<{ products: number; customers: number }> {
   await db.transaction(async (trx) => {
     const products = createProductRepository(db)

@@ -8,6 +8,7 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { EngineRest } from '../../lib/camunda.ts'
 import { EngineRestError } from '../../lib/camunda.ts'
+import { demoContractOrder } from '../../lib/seed.ts'
 import { orderProcess } from './diagrams.ts'
 import { multiSearch, terms, type EngineRecord } from './records.ts'
 
@@ -15,17 +16,7 @@ type ZeebeClient = ReturnType<import('@camunda8/sdk').Camunda8['getZeebeGrpcApiC
 
 /** A regular order of a seeded SKU whose stock the benchmark database holds plenty of. */
 export function benchOrder(orderNumber: string) {
-  return {
-    orderNumber,
-    customer: { name: 'Guangzhou Telecom Works', phone: '020-12345678' },
-    lines: [{ sku: 'PP-24C6', productName: 'Patch panel 24-port Cat6', model: 'PP-24-C6-1U', quantity: 2 }],
-    deliveryDate: '2027-03-01',
-    deliveryAddress: '88 Tianhe Road, Guangzhou 510620',
-    shippingMethod: 'road',
-    salesLeaderSignOff: { name: 'Li Wei' },
-    shippedBefore: true,
-    technicalFilesComplete: true,
-  }
+  return { orderNumber, ...demoContractOrder() }
 }
 
 /** What the staff enter in each user task on the stock-available path (element id → variables). */

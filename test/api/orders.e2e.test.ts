@@ -6,7 +6,7 @@
  */
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { seedDemoCatalogue } from '../../lib/seed.ts'
+import { demoContractOrder, seedDemoCatalogue } from '../../lib/seed.ts'
 import { eventually, rest, search, withWorkers } from '../helpers.ts'
 import { keys, newKey, openApi } from './support.ts'
 
@@ -168,17 +168,7 @@ test('a shop order placed, paid, picked, shipped, delivered and settled through 
 })
 
 test('a contract order placed, reviewed, signed, paid, shipped, invoiced and settled through the API', async () => {
-  const placed = await post('/orders', {
-    channel: 'contract',
-    customer: { name: 'Guangzhou Telecom Works', phone: '020-12345678' },
-    lines: [{ sku: 'PP-24C6', productName: 'Patch panel 24-port Cat6', model: 'PP-24-C6-1U', quantity: 2 }],
-    deliveryDate: '2027-03-01',
-    deliveryAddress: '88 Tianhe Road, Guangzhou 510620',
-    shippingMethod: 'road',
-    salesLeaderSignOff: { name: 'Li Wei' },
-    shippedBefore: true,
-    technicalFilesComplete: true,
-  })
+  const placed = await post('/orders', { channel: 'contract', ...demoContractOrder() })
   assert.is(placed.statusCode, 201, placed.body)
   const { orderNumber, processInstanceKey: key } = placed.json()
   const reached = (instance: string, id: string) =>

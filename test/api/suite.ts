@@ -7,6 +7,7 @@
 import type { Knex } from 'knex'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
+import { demoContractOrder } from '../../lib/seed.ts'
 import { keys, newKey, openApi } from './support.ts'
 
 type Api = Awaited<ReturnType<typeof openApi>>
@@ -22,14 +23,8 @@ async function counts(db: Knex): Promise<Record<string, number>> {
 
 const contractOrder = (name = 'Guangzhou Telecom Works') => ({
   channel: 'contract',
+  ...demoContractOrder(),
   customer: { name, phone: '020-12345678' },
-  lines: [{ sku: 'PP-24C6', productName: 'Patch panel 24-port Cat6', model: 'PP-24-C6-1U', quantity: 2 }],
-  deliveryDate: '2027-03-01',
-  deliveryAddress: '88 Tianhe Road, Guangzhou 510620',
-  shippingMethod: 'road',
-  salesLeaderSignOff: { name: 'Li Wei' },
-  shippedBefore: true,
-  technicalFilesComplete: true,
 })
 
 const shopOrder = () => ({

@@ -4,7 +4,7 @@ import * as assert from 'uvu/assert'
 import { createOrderEventRepository } from '../../lib/repositories/order-events.ts'
 import { createOrderRepository } from '../../lib/repositories/orders.ts'
 import { createRefundRepository } from '../../lib/repositories/refunds.ts'
-import { seedDemoCatalogue } from '../../lib/seed.ts'
+import { demoContractOrder, seedDemoCatalogue } from '../../lib/seed.ts'
 import { createPurchaseRequestRepository } from '../../lib/repositories/purchase-requests.ts'
 import { eventually, rest, search, uniqueOrderNumber, withWorkers, type UserTask } from '../helpers.ts'
 import { completeNth, plan, produceAndPass, receiveAndPass } from './production-steps.ts'
@@ -21,17 +21,7 @@ test.before(async () => {
 
 /** A regular order of a seeded SKU with plenty of stock (PP-24C6, 150 on hand). */
 function regularOrder(orderNumber: string) {
-  return {
-    orderNumber,
-    customer: { name: 'Guangzhou Telecom Works', phone: '020-12345678' },
-    lines: [{ sku: 'PP-24C6', productName: 'Patch panel 24-port Cat6', model: 'PP-24-C6-1U', quantity: 2 }],
-    deliveryDate: '2027-03-01',
-    deliveryAddress: '88 Tianhe Road, Guangzhou 510620',
-    shippingMethod: 'road',
-    salesLeaderSignOff: { name: 'Li Wei' },
-    shippedBefore: true,
-    technicalFilesComplete: true,
-  }
+  return { orderNumber, ...demoContractOrder() }
 }
 
 /** A non-regular order (technical files incomplete) of a catalogued special product. */
