@@ -87,17 +87,28 @@ export function createApiEngine(config: Config, camunda: Camunda8): ApiEngine {
     },
     rest,
     async processXml(processDefinitionKey) {
-      for (const fresh of [false, true]) {
+      // Operate imports a new deployment a second or two after the broker has it: a definition
+      // just deployed answers 404 for that long, so it is asked again for up to 5 s.
+      const notImportedBefore = Date.now() + 5000
+      let fresh = false
+      for (;;) {
         if (!session || fresh) session = engineSession(config)
         const response = await fetch(new URL(`/v1/process-definitions/${processDefinitionKey}/xml`, config.CAMUNDA_REST_ADDRESS), {
           headers: { cookie: await session, accept: 'text/xml' },
           signal: AbortSignal.timeout(10000),
         })
-        if (response.status === 401 && !fresh) continue
+        if (response.status === 401 && !fresh) {
+          fresh = true
+          continue
+        }
+        if (response.status === 401) throw new Error(`process definition ${processDefinitionKey}: login refused`)
+        if (response.status === 404 && Date.now() < notImportedBefore) {
+          await new Promise((resolve) => setTimeout(resolve, 500))
+          continue
+        }
         if (!response.ok) throw new Error(`process definition ${processDefinitionKey}: engine answered ${response.status}`)
         return response.text()
       }
-      throw new Error(`process definition ${processDefinitionKey}: login refused`)
     },
     async userTaskRecords(processInstanceKeys) {
       if (processInstanceKeys.length === 0) return []
