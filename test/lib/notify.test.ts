@@ -1,60 +1,8 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import type { Knex } from 'knex'
-import type { Notification as Sent } from '../../lib/clients/notifier.ts'
 import { notificationKey, notifyOnce, subjectOrderNumber, teamMessages, teamsOf, templateOf } from '../../lib/notify.ts'
-import type { Notification, NotificationRow } from '../../lib/repositories/notifications.ts'
-import type { StepKey, StepResult } from '../../lib/repositories/order-events.ts'
 import type { JobContext } from '../../lib/worker.ts'
-
-/** In-memory outbox, history and notifier; `failSends` sends throw first, `refuse` makes the receiver refuse. */
-function fakes({ failSends = 0, refuse = false } = {}) {
-  const rows: NotificationRow[] = []
-  const steps: { key: StepKey; outcome: string; result: unknown }[] = []
-  const results = new Map<string, unknown>()
-  const sent: Sent[] = []
-  let failuresLeft = failSends
-  const events = {
-    once: async <R>(key: StepKey, work: (trx: Knex.Transaction) => Promise<StepResult<R>>) => {
-      const id = `${key.step}/${key.job_key}`
-      if (!results.has(id)) {
-        const { outcome, result } = await work({} as Knex.Transaction)
-        steps.push({ key, outcome, result })
-        results.set(id, result)
-      }
-      return results.get(id) as R
-    },
-  }
-  const row = (id: number) => rows.find((r) => r.id === id)!
-  const notifications = {
-    enqueue: async (n: Notification) => {
-      const found = rows.find((r) => r.idempotency_key === n.idempotency_key)
-      if (found) return { row: found, created: false }
-      const created = { id: rows.length + 1, status: 'pending', attempts: 0, last_error: null, created_at: new Date(), sent_at: null, ...n } as NotificationRow
-      rows.push(created)
-      return { row: created, created: true }
-    },
-    markSent: async (id: number) => {
-      Object.assign(row(id), { status: 'sent', attempts: row(id).attempts + 1 })
-    },
-    markFailed: async (id: number, error: string, maxAttempts: number) => {
-      const attempts = row(id).attempts + 1
-      Object.assign(row(id), { attempts, last_error: error, status: attempts >= maxAttempts ? 'failed' : 'pending' })
-    },
-  }
-  const notifier = {
-    notify: async (message: Sent) => {
-      if (failuresLeft > 0) {
-        failuresLeft -= 1
-        throw new Error('notification webhook answered 503 Service Unavailable: retried with back-off')
-      }
-      if (refuse) return { delivered: false as const, code: 'recipient_unreachable', reason: 'no contact details' }
-      sent.push(message)
-      return { delivered: true as const, duplicate: false }
-    },
-  }
-  return { rows, steps, sent, deps: { events, notifications, outside: { notifier } } as never }
-}
+import { notifyFakes } from '../workers/notify-fakes.ts'
 
 const job = (overrides: Partial<JobContext<unknown>> = {}): JobContext<unknown> => ({
   key: '501',
@@ -93,7 +41,7 @@ test('the order number comes from the order, shipment, return request or service
 })
 
 test('one message is queued with the history row, sent with its key and marked sent', async () => {
-  const { rows, steps, sent, deps } = fakes()
+  const { rows, steps, sent, deps } = notifyFakes()
   const record = await notifyOnce(deps, job(), { orderNumber: 'SO-2026-0001', clause: 'D3 6', messages: [customerMessage] })
   assert.equal(record, { template: 'shipment-dispatched', recipients: ['customer:C-001'], idempotencyKeys: ['7001:NOTIFY_URGENT_TEAMS:7002'] })
   assert.is(rows.length, 1)
@@ -106,7 +54,7 @@ test('one message is queued with the history row, sent with its key and marked s
 })
 
 test('several teams get one message each, keyed by role', async () => {
-  const { rows, sent, deps } = fakes()
+  const { rows, sent, deps } = notifyFakes()
   await notifyOnce(deps, job(), { orderNumber: 'CO-2026-0001', messages: teamMessages(['quality', 'warehouse'], 'urgent-order', { orderNumber: 'CO-2026-0001' }) })
   assert.equal(rows.map((r) => [r.recipient, r.idempotency_key]), [
     ['group:quality', '7001:NOTIFY_URGENT_TEAMS:7002:quality'],
@@ -116,7 +64,7 @@ test('several teams get one message each, keyed by role', async () => {
 })
 
 test('a redelivered job queues and sends nothing again', async () => {
-  const { rows, steps, sent, deps } = fakes()
+  const { rows, steps, sent, deps } = notifyFakes()
   const first = await notifyOnce(deps, job(), { orderNumber: 'SO-2026-0001', messages: [customerMessage] })
   const again = await notifyOnce(deps, job(), { orderNumber: 'SO-2026-0001', messages: [customerMessage] })
   assert.equal(again, first)
@@ -126,7 +74,7 @@ test('a redelivered job queues and sends nothing again', async () => {
 })
 
 test('the same element passed again in a loop notifies again', async () => {
-  const { rows, sent, deps } = fakes()
+  const { rows, sent, deps } = notifyFakes()
   await notifyOnce(deps, job(), { orderNumber: 'SO-2026-0001', messages: [customerMessage] })
   await notifyOnce(deps, job({ key: '601', elementInstanceKey: '7102' }), { orderNumber: 'SO-2026-0001', messages: [customerMessage] })
   assert.equal(rows.map((r) => r.idempotency_key), ['7001:NOTIFY_URGENT_TEAMS:7002', '7001:NOTIFY_URGENT_TEAMS:7102'])
@@ -134,7 +82,7 @@ test('the same element passed again in a loop notifies again', async () => {
 })
 
 test('a send failure is thrown; the row stays pending and the retry sends that row, never a second', async () => {
-  const { rows, steps, sent, deps } = fakes({ failSends: 1 })
+  const { rows, steps, sent, deps } = notifyFakes({ failSends: 1 })
   try {
     await notifyOnce(deps, job(), { orderNumber: 'SO-2026-0001', messages: [customerMessage] })
     assert.unreachable('a failed send must be thrown')
@@ -151,7 +99,7 @@ test('a send failure is thrown; the row stays pending and the retry sends that r
 })
 
 test('only the messages not sent yet are sent by the retry', async () => {
-  const { rows, sent, deps } = fakes({ failSends: 1 })
+  const { rows, sent, deps } = notifyFakes({ failSends: 1 })
   const messages = teamMessages(['quality', 'warehouse'], 'urgent-order', {})
   await notifyOnce(deps, job(), { orderNumber: 'CO-2026-0001', messages }).catch(() => undefined)
   assert.equal(rows.map((r) => r.status), ['pending', 'sent'])
@@ -160,7 +108,7 @@ test('only the messages not sent yet are sent by the retry', async () => {
 })
 
 test('a refusal is thrown with its reason; on the last retry the row is given up as failed', async () => {
-  const { rows, deps } = fakes({ refuse: true })
+  const { rows, deps } = notifyFakes({ refuse: true })
   try {
     await notifyOnce(deps, job({ retries: 1 }), { orderNumber: 'SO-2026-0001', messages: [customerMessage] })
     assert.unreachable('a refusal must be thrown')

@@ -6,9 +6,10 @@ import type { StepKey, StepResult } from '../../lib/repositories/order-events.ts
 
 /**
  * In-memory `events`, `notifications` and `outside.notifier`; the notifier fails its first
- * `failSends` calls. `extra` deps (e.g. orders, customers) are added to the handler's deps.
+ * `failSends` calls, and with `refuse` the receiver refuses every message. `extra` deps (e.g.
+ * orders, customers) are added to the handler's deps.
  */
-export function notifyFakes({ failSends = 0, extra = {} }: { failSends?: number; extra?: Record<string, unknown> } = {}) {
+export function notifyFakes({ failSends = 0, refuse = false, extra = {} }: { failSends?: number; refuse?: boolean; extra?: Record<string, unknown> } = {}) {
   const rows: NotificationRow[] = []
   const steps: { key: StepKey; outcome: string; result: unknown }[] = []
   const results = new Map<string, unknown>()
@@ -25,19 +26,30 @@ export function notifyFakes({ failSends = 0, extra = {} }: { failSends?: number;
       return results.get(id) as R
     },
   }
+  const row = (id: number) => rows.find((r) => r.id === id)!
   const notifications = {
     enqueue: async (n: Notification) => {
       const found = rows.find((r) => r.idempotency_key === n.idempotency_key)
       if (found) return { row: found, created: false }
-      rows.push({ id: rows.length + 1, status: 'pending', attempts: 0, ...n } as NotificationRow)
-      return { row: rows.at(-1)!, created: true }
+      const created = { id: rows.length + 1, status: 'pending', attempts: 0, last_error: null, created_at: new Date(), sent_at: null, ...n } as NotificationRow
+      rows.push(created)
+      return { row: created, created: true }
     },
-    markSent: async (id: number) => void Object.assign(rows[id - 1], { status: 'sent' }),
-    markFailed: async (id: number, error: string) => void Object.assign(rows[id - 1], { attempts: rows[id - 1].attempts + 1, last_error: error }),
+    markSent: async (id: number) => {
+      Object.assign(row(id), { status: 'sent', attempts: row(id).attempts + 1 })
+    },
+    markFailed: async (id: number, error: string, maxAttempts: number) => {
+      const attempts = row(id).attempts + 1
+      Object.assign(row(id), { attempts, last_error: error, status: attempts >= maxAttempts ? 'failed' : 'pending' })
+    },
   }
   const notifier = {
     notify: async (message: Sent) => {
-      if (failuresLeft-- > 0) throw new Error('notification webhook answered 503 Service Unavailable')
+      if (failuresLeft > 0) {
+        failuresLeft -= 1
+        throw new Error('notification webhook answered 503 Service Unavailable: retried with back-off')
+      }
+      if (refuse) return { delivered: false as const, code: 'recipient_unreachable', reason: 'no contact details' }
       sent.push(message)
       return { delivered: true as const, duplicate: false }
     },
