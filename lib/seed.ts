@@ -71,6 +71,15 @@ export function demoContractOrder() {
   }
 }
 
+/** A non-regular contract order (CAB-OUT is not a regular product; technical files incomplete): engineering review and GM approval. */
+export function demoNonRegularContractOrder() {
+  return {
+    ...demoContractOrder(),
+    lines: [{ sku: 'CAB-OUT', productName: 'Outdoor integrated cabinet', model: 'OIC-1600-AC', quantity: 1 }],
+    technicalFilesComplete: false,
+  }
+}
+
 export async function seedDemoCatalogue(db: Knex): Promise<{ products: number; customers: number }> {
   await db.transaction(async (trx) => {
     const products = createProductRepository(db)

@@ -5,7 +5,7 @@
  */
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { seedDemoCatalogue } from '../../lib/seed.ts'
+import { demoNonRegularContractOrder, seedDemoCatalogue } from '../../lib/seed.ts'
 import { config, eventually, rest, search, uniqueOrderNumber, withWorkers } from '../helpers.ts'
 import { closeBrowser, logIn, newSession, openTask, openTaskOfOrder, staffReady, tasklistShows } from './support.ts'
 
@@ -17,17 +17,7 @@ test('the general manager approves a non-regular order in Tasklist and the order
   await seedDemoCatalogue(db)
   const orderNumber = uniqueOrderNumber('CG')
   const key = await start('contract-order', {
-    order: {
-      orderNumber,
-      customer: { name: 'Guangzhou Telecom Works', phone: '020-12345678' },
-      lines: [{ sku: 'CAB-OUT', productName: 'Outdoor integrated cabinet', model: 'OIC-1600-AC', quantity: 1 }],
-      deliveryDate: '2027-03-01',
-      deliveryAddress: '88 Tianhe Road, Guangzhou 510620',
-      shippingMethod: 'road',
-      salesLeaderSignOff: { name: 'Li Wei' },
-      shippedBefore: true,
-      technicalFilesComplete: false,
-    },
+    order: { orderNumber, ...demoNonRegularContractOrder() },
   })
   // The steps before, done by engineering, planning and the sales manager.
   const before: [string, Record<string, unknown>][] = [

@@ -5,7 +5,7 @@
  */
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { seedDemoCatalogue } from '../../lib/seed.ts'
+import { demoNonRegularContractOrder, seedDemoCatalogue } from '../../lib/seed.ts'
 import { config, eventually, rest, search, uniqueOrderNumber, withWorkers } from '../helpers.ts'
 import { closeBrowser, logIn, newSession, openTask, staffReady, webApp } from './support.ts'
 
@@ -15,17 +15,7 @@ test.after(closeBrowser)
 /** A non-regular order that the engineering, sales and general-manager steps decline: it ends ORDER_DECLINED. */
 async function declinedOrder(orderNumber: string): Promise<string> {
   const key = await start('contract-order', {
-    order: {
-      orderNumber,
-      customer: { name: 'Guangzhou Telecom Works', phone: '020-12345678' },
-      lines: [{ sku: 'CAB-OUT', productName: 'Outdoor integrated cabinet', model: 'OIC-1600-AC', quantity: 1 }],
-      deliveryDate: '2027-03-01',
-      deliveryAddress: '88 Tianhe Road, Guangzhou 510620',
-      shippingMethod: 'road',
-      salesLeaderSignOff: { name: 'Li Wei' },
-      shippedBefore: true,
-      technicalFilesComplete: false,
-    },
+    order: { orderNumber, ...demoNonRegularContractOrder() },
   })
   const steps: [string, Record<string, unknown>][] = [
     ['ENGINEERING_REVIEW', { engineeringReview: { reviewMeeting: false, productDecision: 'build to drawing OIC-1600-AC rev B', deliveryDate: '2027-03-01', decision: 'feasible' } }],

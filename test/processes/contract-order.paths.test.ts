@@ -4,7 +4,7 @@ import * as assert from 'uvu/assert'
 import { createOrderEventRepository } from '../../lib/repositories/order-events.ts'
 import { createOrderRepository } from '../../lib/repositories/orders.ts'
 import { createRefundRepository } from '../../lib/repositories/refunds.ts'
-import { demoContractOrder, seedDemoCatalogue } from '../../lib/seed.ts'
+import { demoContractOrder, demoNonRegularContractOrder, seedDemoCatalogue } from '../../lib/seed.ts'
 import { createPurchaseRequestRepository } from '../../lib/repositories/purchase-requests.ts'
 import { eventually, rest, search, uniqueOrderNumber, withWorkers, type UserTask } from '../helpers.ts'
 import { completeNth, plan, produceAndPass, receiveAndPass } from './production-steps.ts'
@@ -26,11 +26,7 @@ function regularOrder(orderNumber: string) {
 
 /** A non-regular order (technical files incomplete) of a catalogued special product. */
 function nonRegularOrder(orderNumber: string) {
-  return {
-    ...regularOrder(orderNumber),
-    lines: [{ sku: 'CAB-OUT', productName: 'Outdoor integrated cabinet', model: 'OIC-1600-AC', quantity: 1 }],
-    technicalFilesComplete: false,
-  }
+  return { orderNumber, ...demoNonRegularContractOrder() }
 }
 
 async function start(make: (orderNumber: string) => Record<string, unknown>) {
