@@ -1,8 +1,6 @@
 /** JSON schemas of the API's requests and answers (the OpenAPI document is generated from them). */
+import { orderNumberPattern } from '../lib/schemas.ts'
 import { shippingMethods } from '../workers/order-validate.ts'
-
-/** Order numbers as the processes use them: CO-2026-000123 (contract), SO-2026-000124 (shop). */
-export const orderNumberPattern = '^[A-Z]{2}-[0-9]{4}-[0-9]{4,}$'
 
 const text = (maxLength: number, description?: string) => ({ type: 'string', minLength: 1, maxLength, ...(description ? { description } : {}) }) as const
 const date = { type: 'string', format: 'date', description: 'Calendar date, YYYY-MM-DD.' } as const

@@ -1,5 +1,8 @@
 /** JSON schemas of process variables that more than one worker reads. */
 
+/** Order numbers as the processes use them: CO-2026-000123 (contract), SO-2026-000124 (shop). */
+export const orderNumberPattern = '^[A-Z]{2}-[0-9]{4}-[0-9]{4,}$'
+
 /** `returnRequest` as return-refund carries it (D3 退货 1); workers may add fields of their own. */
 export const returnRequestSchema = {
   type: 'object',

@@ -23,6 +23,7 @@
  */
 import type { Knex } from 'knex'
 import { calendarDate, fromCents, toCents } from '../lib/repositories/support.ts'
+import { orderNumberPattern } from '../lib/schemas.ts'
 import { complete, stepKey, type Handler, type WorkerDeps } from '../lib/worker.ts'
 
 export const taskType = 'invoice-issue'
@@ -37,7 +38,7 @@ export const variablesSchema = {
       type: 'object',
       required: ['orderNumber'],
       properties: {
-        orderNumber: { type: 'string', pattern: '^[A-Z]{2}-[0-9]{4}-[0-9]{4,}$' },
+        orderNumber: { type: 'string', pattern: orderNumberPattern },
         customer: { type: ['object', 'null'], properties: { name: { type: ['string', 'null'] } } },
       },
     },

@@ -10,6 +10,7 @@
  * Effects: upserts the `orders` row (status validated | incomplete) and one `order_events`
  *          row per job, in one transaction; a redelivered job returns the stored result.
  */
+import { orderNumberPattern } from '../lib/schemas.ts'
 import { complete, stepKey, type Handler, type WorkerDeps } from '../lib/worker.ts'
 
 export const taskType = 'order-validate'
@@ -25,7 +26,7 @@ export const variablesSchema = {
       type: 'object',
       required: ['orderNumber'],
       properties: {
-        orderNumber: { type: 'string', pattern: '^[A-Z]{2}-[0-9]{4}-[0-9]{4,}$' },
+        orderNumber: { type: 'string', pattern: orderNumberPattern },
       },
     },
   },

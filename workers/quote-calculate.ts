@@ -21,6 +21,7 @@ import type { Knex } from 'knex'
 import type { ProductRepository, ProductRow } from '../lib/repositories/products.ts'
 import type { QuoteLine, QuoteRow } from '../lib/repositories/quotes.ts'
 import { fromCents, toCents } from '../lib/repositories/support.ts'
+import { orderNumberPattern } from '../lib/schemas.ts'
 import { complete, stepKey, type Handler, type WorkerDeps } from '../lib/worker.ts'
 
 export const taskType = 'quote-calculate'
@@ -46,7 +47,7 @@ export const orderWithLinesSchema = {
   type: 'object',
   required: ['orderNumber', 'lines'],
   properties: {
-    orderNumber: { type: 'string', pattern: '^[A-Z]{2}-[0-9]{4}-[0-9]{4,}$' },
+    orderNumber: { type: 'string', pattern: orderNumberPattern },
     lines: {
       type: 'array',
       minItems: 1,

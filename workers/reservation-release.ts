@@ -15,6 +15,7 @@
  *          and one `order_events` row, in one transaction; a redelivered job returns the stored
  *          counts. Already released, consumed, received or withdrawn rows are left alone.
  */
+import { orderNumberPattern } from '../lib/schemas.ts'
 import { complete, stepKey, type Handler, type WorkerDeps } from '../lib/worker.ts'
 
 export const taskType = 'reservation-release'
@@ -26,7 +27,7 @@ export const variablesSchema = {
     order: {
       type: 'object',
       required: ['orderNumber'],
-      properties: { orderNumber: { type: 'string', pattern: '^[A-Z]{2}-[0-9]{4}-[0-9]{4,}$' } },
+      properties: { orderNumber: { type: 'string', pattern: orderNumberPattern } },
     },
   },
 } as const

@@ -2,7 +2,8 @@
 import type { FastifyInstance } from 'fastify'
 import { idempotencyHeaders, once } from '../idempotency.ts'
 import { ApiProblem, notFound, problems } from '../problems.ts'
-import { amount, dateTime, orderNumberPattern, sku, text } from '../schemas.ts'
+import { orderNumberPattern } from '../../lib/schemas.ts'
+import { amount, dateTime, sku, text } from '../schemas.ts'
 import type { ApiDeps } from '../server.ts'
 
 const returnBody = {
