@@ -39,13 +39,13 @@ export async function loadWorkerModules(dir = workersDir): Promise<WorkerModule[
   return modules
 }
 
-/** Readable text of ajv errors, naming each variable path. */
+/** Readable text of ajv errors, naming each variable path (a missing field by its own path: `refund.amount is missing`). */
 export function describeSchemaErrors(errors: ErrorObject[] | null | undefined): string {
   return (errors ?? [])
     .map((error) => {
-      const at = error.instancePath ? error.instancePath.slice(1).replaceAll('/', '.') : 'variables'
-      const detail = error.keyword === 'required' ? `is missing ${error.params.missingProperty}` : error.message
-      return `${at} ${detail}`
+      const at = error.instancePath.slice(1).replaceAll('/', '.')
+      if (error.keyword === 'required') return `${at ? `${at}.` : ''}${error.params.missingProperty} is missing`
+      return `${at || 'variables'} ${error.message}`
     })
     .join('; ')
 }

@@ -117,6 +117,9 @@ export function payloadFor(notice: string, v: CustomerNotifyVariables): Record<s
   }
 }
 
+/** The variables that may carry the order number, in the order `subjectOrderNumber` reads them. */
+const subjects = ['order', 'shipment', 'returnRequest', 'serviceCase'] as const
+
 const text = (value: unknown) => (typeof value === 'string' && value.trim() !== '' ? value : undefined)
 
 export function createHandler(deps: Pick<WorkerDeps, 'events' | 'notifications' | 'outside' | 'orders' | 'customers'>): Handler<CustomerNotifyVariables, never> {
@@ -144,7 +147,9 @@ export function createHandler(deps: Pick<WorkerDeps, 'events' | 'notifications' 
     const v = job.variables
     const orderNumber = subjectOrderNumber(v as Record<string, unknown>)
     if (!orderNumber) {
-      throw new Error(`${job.bpmnProcessId} ${job.elementId}: no order number in order, shipment, returnRequest or serviceCase; set it in Operate, then retry`)
+      const given = subjects.filter((name) => v[name])
+      const paths = (given.length ? given : subjects).map((name) => `${name}.orderNumber`).join(' or ')
+      throw new Error(`${job.bpmnProcessId} ${job.elementId}: no order number (${paths} is missing); set it in Operate, then retry`)
     }
     const template = templateOf(job)
     const payload = compact({

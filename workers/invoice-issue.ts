@@ -23,12 +23,13 @@
  */
 import type { Knex } from 'knex'
 import { calendarDate, fromCents, toCents } from '../lib/repositories/support.ts'
-import { orderNumberPattern } from '../lib/schemas.ts'
+import { amountPattern, orderNumberPattern } from '../lib/schemas.ts'
 import { complete, stepKey, type Handler, type WorkerDeps } from '../lib/worker.ts'
 
 export const taskType = 'invoice-issue'
 
-const amount = { type: ['number', 'string', 'null'] } as const
+/** Blank text is no amount (the stored contract, else the quote, is used); other text must read as one. */
+const amount = { type: ['number', 'string', 'null'], pattern: `${amountPattern}|^\\s*$` } as const
 
 export const variablesSchema = {
   type: 'object',

@@ -22,6 +22,7 @@
  */
 import { refundIdempotencyKey, type RefundRow } from '../lib/repositories/refunds.ts'
 import { money, toCents, type Money } from '../lib/repositories/support.ts'
+import { amountPattern } from '../lib/schemas.ts'
 import { bpmnError, complete, stepKey, type Handler, type WorkerDeps } from '../lib/worker.ts'
 import type { OutsideServices } from '../lib/clients/outside-services.ts'
 
@@ -40,7 +41,7 @@ export const variablesSchema = {
         idempotencyKey: { type: ['string', 'null'] },
         orderNumber,
         returnNumber: { type: ['string', 'null'] },
-        amount: { type: ['number', 'string'] },
+        amount: { type: ['number', 'string'], pattern: amountPattern },
         currency: { type: ['string', 'null'], pattern: '^[A-Z]{3}$' },
         reason: { type: ['string', 'null'] },
       },

@@ -35,7 +35,9 @@ test('schema errors name the variable path', () => {
   assert.not.ok(validate({ order: { orderNumber: 42 } }))
   assert.match(describeSchemaErrors(validate.errors), 'order.orderNumber must be string')
   assert.not.ok(validate({}))
-  assert.is(describeSchemaErrors(validate.errors), 'variables is missing order')
+  assert.is(describeSchemaErrors(validate.errors), 'order is missing')
+  assert.not.ok(validate({ order: {} }))
+  assert.is(describeSchemaErrors(validate.errors), 'order.orderNumber is missing')
 })
 
 test('retry back-off doubles from one second up to a minute', () => {

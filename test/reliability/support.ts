@@ -12,6 +12,7 @@ import { deployAll } from '../../lib/deploy.ts'
 import { projectRoot, type Config } from '../../lib/config.ts'
 import type { PaymentClient, RefundRequest } from '../../lib/clients/payment.ts'
 import type { BookingRequest, CarrierClient } from '../../lib/clients/carrier.ts'
+import type { Notification, NotifierClient } from '../../lib/clients/notifier.ts'
 import { workerDeps } from '../../lib/system.ts'
 import { loadWorkerModules, startWorkers, type RunningWorkers } from '../../lib/worker-runtime.ts'
 import type { WorkerModule } from '../../lib/worker.ts'
@@ -113,6 +114,18 @@ export function countingCarrier(base: CarrierClient, hooks: { firstDelayMs?: num
   return { client, calls, keys: () => new Set(calls.map((c) => c.idempotencyKey)) }
 }
 
+/** Counts the messages asked of the notifier. */
+export function countingNotifier(base: NotifierClient) {
+  const calls: Notification[] = []
+  const client: NotifierClient = {
+    async notify(notification) {
+      calls.push(notification)
+      return base.notify(notification)
+    },
+  }
+  return { client, calls, keys: () => new Set(calls.map((c) => c.idempotencyKey)) }
+}
+
 /** Starts the one worker `taskType` under its test job type, with the given faults. */
 export async function startFaultyWorker(options: {
   taskType: string
@@ -120,13 +133,15 @@ export async function startFaultyWorker(options: {
   db: Knex
   payment?: PaymentClient
   carrier?: CarrierClient
+  notifier?: NotifierClient
   config?: Config
   /** Counts the jobs the handler was given (first runs and redeliveries). */
   runs?: { count: number; jobKey?: string }
 }): Promise<RunningWorkers> {
   const cfg = options.config ?? faultConfig
   const deps = workerDeps(cfg, options.db)
-  deps.outside = { ...deps.outside, ...(options.payment ? { payment: options.payment } : {}), ...(options.carrier ? { carrier: options.carrier } : {}) }
+  const { payment, carrier, notifier } = options
+  deps.outside = { ...deps.outside, ...(payment ? { payment } : {}), ...(carrier ? { carrier } : {}), ...(notifier ? { notifier } : {}) }
   return startWorkers({ config: cfg, zeebe: options.zeebe, deps, modules: [await testModule(options.taskType, options.runs)] })
 }
 

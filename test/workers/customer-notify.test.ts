@@ -86,7 +86,7 @@ test('a job without an order number is a technical fault that says where to fix 
     await createHandler(deps)(job({ order: null }, 'review-invitation'))
     assert.unreachable('must throw')
   } catch (error) {
-    assert.match((error as Error).message, /shipment NOTIFY_SHIPPED: no order number in order, shipment, returnRequest or serviceCase/)
+    assert.match((error as Error).message, /shipment NOTIFY_SHIPPED: no order number \(order.orderNumber or shipment.orderNumber or returnRequest.orderNumber or serviceCase.orderNumber is missing\)/)
   }
 })
 
