@@ -70,6 +70,12 @@ interface RawUserTaskRecord {
   }
 }
 
+/** gRPC ALREADY_EXISTS (6): a message with this `messageId` is still within its time to live. */
+export function isAlreadyPublished(error: unknown): boolean {
+  const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown }
+  return code === 6 || /ALREADY_EXISTS/.test(String(message))
+}
+
 export function createApiEngine(config: Config, camunda: Camunda8): ApiEngine {
   const zeebe = camunda.getZeebeGrpcApiClient()
   const rest = createEngineRest(config)
@@ -80,7 +86,13 @@ export function createApiEngine(config: Config, camunda: Camunda8): ApiEngine {
       return { processInstanceKey: String(started.processInstanceKey), processDefinitionKey: String(started.processDefinitionKey) }
     },
     async publishMessage({ name, correlationKey, messageId, variables, timeToLive }) {
-      await zeebe.publishMessage({ name, correlationKey, messageId, variables: JSON.parse(JSON.stringify(variables)), timeToLive })
+      try {
+        await zeebe.publishMessage({ name, correlationKey, messageId, variables: JSON.parse(JSON.stringify(variables)), timeToLive })
+      } catch (error) {
+        // The engine already holds a message with this id: an earlier attempt of this request got
+        // through before its transaction failed. The message is there once, which is what was asked.
+        if (!isAlreadyPublished(error)) throw error
+      }
     },
     async cancelProcess(processInstanceKey) {
       await zeebe.cancelProcessInstance(processInstanceKey)

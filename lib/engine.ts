@@ -583,6 +583,28 @@ async function stopPid(name: string, pidFile: string, say: Say, graceMs = 60000)
   await rm(pidFile, { force: true })
 }
 
+/**
+ * Stops Camunda alone — gracefully (SIGTERM) or as a crash (`hard`: SIGKILL) — and starts it
+ * again on the same data, its search node left running: the engine restarts of `npm run chaos`.
+ * Returns the milliseconds it was away.
+ */
+export async function restartCamunda(config: Config, options: { hard?: boolean } = {}, say: Say = defaultSay): Promise<number> {
+  const paths = enginePaths(config)
+  const stopped = Date.now()
+  const pid = await readPid(paths.camundaPid)
+  if (pid && options.hard) {
+    say(`killing Camunda (pid ${pid}, SIGKILL)`)
+    process.kill(pid, 'SIGKILL')
+    const gone = Date.now() + 30000
+    while ((await readPid(paths.camundaPid)) && Date.now() < gone) await sleep(100)
+    await rm(paths.camundaPid, { force: true })
+  } else {
+    await stopPid('Camunda', paths.camundaPid, say)
+  }
+  await startEngine(config, say)
+  return Date.now() - stopped
+}
+
 /** Stops the engine, then its search node; waits until both processes are gone. */
 export async function stopEngine(config: Config, say: Say = defaultSay): Promise<void> {
   const paths = enginePaths(config)

@@ -27,6 +27,8 @@ interface EventRoute {
   timeToLive: number
   /** Correlation key: the order number unless the event names another. */
   correlationKey?: (body: Record<string, unknown>) => string
+  /** The variable's value when it is more than the body (e.g. the request's own id). */
+  variableValue?: (body: Record<string, unknown>, messageId: string) => Record<string, unknown>
   /** Checks and writes of its own, in the request's transaction. */
   before?: (trx: Knex.Transaction, orderNumber: string, body: Record<string, unknown>, messageId: string) => Promise<Record<string, unknown> | void>
 }
@@ -46,6 +48,9 @@ const events: EventRoute[] = [
     variable: 'changeRequest',
     body: object(['description'], { description: text(2000), requestedBy: text(200), requestedAt: dateTime }),
     timeToLive: minute,
+    // Each request is its own exchange: its price difference is refunded under its own key
+    // (shop-order REFUND_DIFFERENCE: exchange:<orderNumber>:<requestId>), a retried request under the same one.
+    variableValue: (body, messageId) => ({ ...body, requestId: messageId }),
   },
   {
     path: 'cancellation',
@@ -175,15 +180,16 @@ export function orderEventRoutes(app: FastifyInstance, deps: ApiDeps): void {
         const messageId = `${event.message}:${orderNumber}:${sha256(`${request.caller!.id}:${key}`).slice(0, 24)}`
         const extra = (await event.before?.(trx, orderNumber, body, messageId)) ?? {}
         const correlationKey = event.correlationKey?.(body) ?? orderNumber
+        const value = event.variableValue?.(body, messageId) ?? body
         await trx('order_events').insert({
           order_number: orderNumber,
           step: event.message,
           actor: `api:${request.caller!.id}`,
           outcome: 'published',
           clause: event.clause,
-          details: JSON.stringify({ messageId, correlationKey, [event.variable]: body, ...extra }),
+          details: JSON.stringify({ messageId, correlationKey, [event.variable]: value, ...extra }),
         })
-        await engine.publishMessage({ name: event.message, correlationKey, messageId, variables: { [event.variable]: body }, timeToLive: event.timeToLive })
+        await engine.publishMessage({ name: event.message, correlationKey, messageId, variables: { [event.variable]: value }, timeToLive: event.timeToLive })
           .catch((error: Error) => {
             throw new ApiProblem(503, 'engine-unavailable', 'The engine did not take the event', `Publishing ${event.message} failed: ${error.message}`)
           })

@@ -4,7 +4,6 @@
  * on the same engine never take these jobs), over a zeebe client, outside services and a
  * database connection that the test can break.
  */
-import net from 'node:net'
 import path from 'node:path'
 import type { Camunda8 } from '@camunda8/sdk'
 import type { Knex } from 'knex'
@@ -168,50 +167,4 @@ export async function activeIncidents(processInstanceKey: string): Promise<Incid
   return page.items
 }
 
-/**
- * A TCP proxy on 127.0.0.1:<random port> to `target`: `close()` drops every connection and
- * refuses new ones (the database "goes away"), `open()` listens on the same port again.
- */
-export async function tcpProxy(target: { host: string; port: number }) {
-  const sockets = new Set<net.Socket>()
-  const server = net.createServer((client) => {
-    const upstream = net.connect(target.port, target.host)
-    sockets.add(client).add(upstream)
-    const drop = () => {
-      client.destroy()
-      upstream.destroy()
-      sockets.delete(client)
-      sockets.delete(upstream)
-    }
-    client.on('error', drop).on('close', drop)
-    upstream.on('error', drop).on('close', drop)
-    client.pipe(upstream).pipe(client)
-  })
-  const listen = (port: number) =>
-    new Promise<void>((resolve, reject) => {
-      server.once('error', reject)
-      server.listen(port, '127.0.0.1', () => {
-        server.off('error', reject)
-        resolve()
-      })
-    })
-  await listen(0)
-  const port = (server.address() as net.AddressInfo).port
-  let listening = true
-  return {
-    port,
-    async close() {
-      if (!listening) return
-      listening = false
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()))
-      for (const socket of sockets) socket.destroy()
-      sockets.clear()
-      await closed
-    },
-    async open() {
-      if (listening) return
-      await listen(port)
-      listening = true
-    },
-  }
-}
+export { tcpProxy } from '../../lib/tcp-proxy.ts'

@@ -1,0 +1,291 @@
+/**
+ * npm run chaos [-- --orders 100 --concurrency 20 --kills 20 --kill-every 10 --engine-restarts 2
+ *                  --postgres-outage 30 --first-fault 40 --fault-gap 50 --drive 1500 --recovery 300
+ *                  --seed 1 --out FILE]
+ *
+ * Runs the orders of scripts/chaos/scenarios.ts through the API, the engine and the real workers
+ * while faults are injected — the workers process SIGKILLed at random moments and right after a
+ * side effect, the engine stopped and started (once gracefully, then killed), PostgreSQL stopped,
+ * every event sent twice, published again to the engine with the same messageId and sent once
+ * more after its time to live — then retries the incidents left and checks that nothing was lost
+ * and nothing done twice (scripts/chaos/verify.ts). Loopback only: the outside services are
+ * served by scripts/chaos/outside.ts. Uses a database of its own (dropped afterwards). Bounded:
+ * the drive stops after --drive seconds and the recovery after --recovery seconds. Prints a
+ * markdown report, writes JSON to data/chaos/<time>.json and exits 1 when a check fails.
+ */
+import { mkdir, writeFile } from 'node:fs/promises'
+import path from 'node:path'
+import { parseArgs } from 'node:util'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { buildApi } from '../api/server.ts'
+import { createApiEngine } from '../api/engine.ts'
+import { createCamunda, createEngineRest } from '../lib/camunda.ts'
+import { loadConfig, projectRoot } from '../lib/config.ts'
+import { createDb, dropDatabase, ensureDatabase, migrateLatest, scratchDatabaseUrl } from '../lib/db.ts'
+import { deployAll } from '../lib/deploy.ts'
+import { restartCamunda, topologyHealthy } from '../lib/engine.ts'
+import { setLogLevel, type Level } from '../lib/log.ts'
+import { seedDemoCatalogue } from '../lib/seed.ts'
+import { tcpProxy } from '../lib/tcp-proxy.ts'
+import { multiSearch, terms, type EngineRecord } from './bench/records.ts'
+import { createDriver } from './chaos/driver.ts'
+import { databaseOutage, superviseWorkers } from './chaos/faults.ts'
+import { startOutsideServices } from './chaos/outside.ts'
+import { verify, type Check } from './chaos/verify.ts'
+
+const { values: args } = parseArgs({
+  options: {
+    orders: { type: 'string', default: '100' },
+    concurrency: { type: 'string', default: '20' },
+    kills: { type: 'string', default: '20' },
+    'kill-every': { type: 'string', default: '10' },
+    'engine-restarts': { type: 'string', default: '2' },
+    'postgres-outage': { type: 'string', default: '30' },
+    'first-fault': { type: 'string', default: '40' },
+    'fault-gap': { type: 'string', default: '50' },
+    drive: { type: 'string', default: '1500' },
+    recovery: { type: 'string', default: '300' },
+    seed: { type: 'string', default: String(Date.now() % 100000) },
+    out: { type: 'string' },
+  },
+})
+const int = (name: keyof typeof args, min = 0): number => {
+  const value = Number(args[name])
+  if (!Number.isInteger(value) || value < min) throw new Error(`chaos: --${name} expects an integer ≥ ${min}, got "${args[name]}"`)
+  return value
+}
+const settings = {
+  orders: int('orders', 1),
+  concurrency: int('concurrency', 1),
+  kills: int('kills'),
+  killEveryS: int('kill-every', 1),
+  engineRestarts: int('engine-restarts'),
+  postgresOutageS: int('postgres-outage'),
+  firstFaultS: int('first-fault'),
+  faultGapS: int('fault-gap'),
+  driveS: int('drive', 10),
+  recoveryS: int('recovery', 10),
+  seed: int('seed'),
+}
+
+/** mulberry32: the run's random moments, repeatable from --seed. */
+let seedState = settings.seed
+const random = () => {
+  seedState = (seedState + 0x6d2b79f5) | 0
+  let t = seedState
+  t = Math.imul(t ^ (t >>> 15), t | 1)
+  t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+  return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+}
+
+const started = new Date()
+const runId = started.toISOString().replace(/\D/g, '').slice(2, 14)
+const base = loadConfig()
+const databaseUrl = scratchDatabaseUrl(base.DATABASE_URL, `order_flow_chaos_${runId}`)
+setLogLevel((process.env.LOG_LEVEL as Level | undefined) ?? 'warn')
+const t0 = Date.now()
+const say = (line: string) => process.stderr.write(`[chaos ${String(Math.round((Date.now() - t0) / 1000)).padStart(4)} s] ${line}\n`)
+// Streams cut by the faults make the SDK print their cancellation; the run reports what matters.
+const consoleError = console.error.bind(console)
+console.error = (...parts: unknown[]) => {
+  if (parts.some((part) => /Cancelled on client|UNAVAILABLE|CANCELLED|ECONNREFUSED|Grpc Stream Error/i.test(String(part instanceof Error ? part.message : part)))) return
+  consoleError(...parts)
+}
+process.on('unhandledRejection', (error) => say(`unhandled: ${String(error).slice(0, 200)}`))
+
+const config = loadConfig({ ...process.env, DATABASE_URL: databaseUrl })
+if (!(await topologyHealthy(config))) throw new Error('chaos: the engine is not running (npm run engine -- start)')
+await ensureDatabase(databaseUrl)
+const direct = createDb(databaseUrl)
+const dbUrl = new URL(databaseUrl)
+const proxy = await tcpProxy({ host: dbUrl.hostname, port: Number(dbUrl.port || 5432) })
+const proxiedUrl = Object.assign(new URL(databaseUrl), { hostname: '127.0.0.1', port: String(proxy.port) }).toString()
+const db = createDb(proxiedUrl)
+const outside = await startOutsideServices({ secret: `chaos-${runId}`, failEvery: 23 })
+const camunda = createCamunda(config)
+const zeebe = camunda.getZeebeGrpcApiClient()
+const rest = createEngineRest(config)
+const app = await buildApi({ config: { ...config, DATABASE_URL: proxiedUrl }, db, engine: createApiEngine(config, camunda) })
+const workers = { current: undefined as ReturnType<typeof superviseWorkers> | undefined }
+const faults: { at: number; what: string; tookMs: number }[] = []
+const resolved: { key: number; elementId: string; errorType: string; errorMessage: string }[] = []
+let exitCode = 0
+
+async function timed(what: string, work: () => Promise<unknown>) {
+  const at = Date.now()
+  const result = await work()
+  faults.push({ at: Math.round((at - t0) / 1000), what: typeof result === 'string' ? `${what}: ${result}` : what, tookMs: Date.now() - at })
+}
+
+/** The engine restarts and the database outage, one after another, `faultGapS` apart. */
+async function faultSequence(stopped: () => boolean) {
+  const plan: (() => Promise<void>)[] = []
+  for (let i = 0; i < settings.engineRestarts; i++) {
+    const hard = i % 2 === 1
+    plan.push(() => timed(`engine ${hard ? 'killed (SIGKILL)' : 'stopped (SIGTERM)'} and started again`, () => restartCamunda(config, { hard }, say)))
+    if (i === 0 && settings.postgresOutageS) plan.push(() => timed(`PostgreSQL away for ${settings.postgresOutageS} s`, () => databaseOutage(settings.postgresOutageS, proxy, say)))
+  }
+  if (settings.engineRestarts === 0 && settings.postgresOutageS) plan.push(() => timed(`PostgreSQL away for ${settings.postgresOutageS} s`, () => databaseOutage(settings.postgresOutageS, proxy, say)))
+  await sleep(settings.firstFaultS * 1000)
+  for (const [i, step] of plan.entries()) {
+    if (stopped()) return
+    if (i > 0) await sleep(settings.faultGapS * 1000)
+    await step()
+  }
+}
+
+async function killLoop(done: () => boolean) {
+  while (!done()) {
+    await sleep(settings.killEveryS * 1000 * (0.5 + random()))
+    const supervisor = workers.current!
+    if (supervisor.kills.length >= settings.kills || done()) continue
+    supervisor.kill()
+  }
+}
+
+/** Incidents of the run's instances not resolved yet, from the engine's records. */
+async function openIncidents(keys: string[]) {
+  if (keys.length === 0) return []
+  const [created, closed] = await multiSearch([
+    { valueType: 'incident', filter: [{ term: { intent: 'CREATED' } }, terms('value.processInstanceKey', keys)], source: ['key', 'value'] },
+    { valueType: 'incident', filter: [{ term: { intent: 'RESOLVED' } }, terms('value.processInstanceKey', keys)], source: ['key'] },
+  ])
+  const gone = new Set((closed as EngineRecord[]).map((r) => r.key))
+  return (created as EngineRecord<{ jobKey: number; elementId: string; errorType: string; errorMessage: string }>[]).filter((r) => !gone.has(r.key))
+}
+
+/** Gives each open incident's job its retries back and resolves it: what an operator does in Operate. */
+async function retryIncidents(keys: string[]) {
+  for (const incident of await openIncidents(keys)) {
+    if (resolved.some((r) => r.key === incident.key)) continue
+    const { jobKey, elementId, errorType, errorMessage } = incident.value
+    if (jobKey > 0) await zeebe.updateJobRetries({ jobKey: String(jobKey), retries: 3 })
+    await zeebe.resolveIncident({ incidentKey: String(incident.key) })
+    resolved.push({ key: incident.key, elementId, errorType, errorMessage: errorMessage.slice(0, 200) })
+    say(`incident at ${elementId} retried: ${errorMessage.slice(0, 120)}`)
+  }
+}
+
+try {
+  say(`database ${path.basename(dbUrl.pathname)}: migrating, seeding, deploying; outside services on loopback`)
+  await migrateLatest(direct)
+  await seedDemoCatalogue(direct)
+  await direct('stock').where({ sku: 'PP-24C6' }).update({ on_hand: 1000000 })
+  await deployAll(camunda)
+  workers.current = superviseWorkers({
+    env: { ...process.env, ...outside.env, DATABASE_URL: proxiedUrl, WORKER_JOB_TIMEOUT_MS: '10000', LOG_LEVEL: 'warn' },
+    say,
+    random,
+  })
+  const driver = createDriver({ app, apiKey: 'demo-integrator-key', zeebe, rest, db, count: settings.orders, concurrency: settings.concurrency, runId, say })
+
+  let faultsDone = false
+  const sequence = faultSequence(() => faultsDone).catch((error) => say(`fault failed: ${error}`)).finally(() => (faultsDone = true))
+  let drivingOver = false
+  const kills = killLoop(() => drivingOver || faultsDone && driver.finished())
+  const driveUntil = Date.now() + settings.driveS * 1000
+  let lastSaid = 0
+  while (Date.now() < driveUntil) {
+    await driver.tick().catch((error) => say(`tick: ${String(error).slice(0, 160)}`))
+    const kills = workers.current.kills.length
+    if (driver.finished() && faultsDone && kills >= settings.kills) break
+    if (Date.now() - lastSaid > 15000) {
+      lastSaid = Date.now()
+      const done = driver.state.orders.filter((o) => o.done).length
+      say(`${done}/${settings.orders} orders done, ${driver.state.orders.length} placed, ${driver.state.userTasksCompleted} tasks, ${driver.state.events.length} events, ${kills} worker kills`)
+    }
+    await sleep(1000)
+  }
+  drivingOver = true
+  await Promise.all([sequence, kills])
+  say(`drive over: ${driver.state.orders.filter((o) => o.done).length}/${settings.orders} orders done; recovering (retrying incidents) for up to ${settings.recoveryS} s`)
+
+  const recoverUntil = Date.now() + settings.recoveryS * 1000
+  for (let round = 0; Date.now() < recoverUntil; round++) {
+    await driver.tick().catch((error) => say(`tick: ${String(error).slice(0, 160)}`))
+    if (round % 5 === 0) await retryIncidents(driver.instanceKeys()).catch((error) => say(`retrying incidents: ${String(error).slice(0, 160)}`))
+    const lateDone = driver.state.events.every((e) => e.replayAfterTtl !== undefined || e.sendAgainAt === Infinity)
+    if (driver.finished() && lateDone) break
+    await sleep(1000)
+  }
+  await driver.settle()
+  await workers.current.stop()
+  await sleep(3000) // the last records reach Operate
+  const leftOpen = await openIncidents(driver.instanceKeys())
+  const { checks, summary } = await verify({ db: direct, rest, state: driver.state, calls: outside.calls })
+  const kinds = workers.current.kills
+  const allChecks: Check[] = [
+    ...checks,
+    {
+      name: 'faults injected as asked',
+      ok: kinds.length >= settings.kills && kinds.some((k) => k.kind === 'after-effect') === settings.kills > 0 && faults.length === settings.engineRestarts + (settings.postgresOutageS ? 1 : 0),
+      detail: `${kinds.length} worker kills (${kinds.filter((k) => k.kind === 'after-effect').length} right after a side effect), ${faults.map((f) => f.what).join('; ')}`,
+    },
+    {
+      name: 'incidents retried to completion',
+      ok: leftOpen.length === 0,
+      detail: leftOpen.length ? leftOpen.map((i) => `${i.value.elementId}: ${i.value.errorMessage.slice(0, 100)}`).join('; ') : `${resolved.length} incidents retried, none left`,
+    },
+  ]
+  const result = {
+    startedAt: started.toISOString(),
+    durationS: Math.round((Date.now() - t0) / 1000),
+    settings,
+    faults,
+    workerKills: { total: kinds.length, afterSideEffect: kinds.filter((k) => k.kind === 'after-effect').length, atRandom: kinds.filter((k) => k.kind === 'signal').length, workerStarts: workers.current.starts() },
+    incidentsRetried: resolved,
+    apiRetries: driver.state.apiRetries,
+    ...summary,
+    checks: allChecks,
+  }
+  const out = args.out ?? path.resolve(projectRoot, config.DATA_DIR, 'chaos', `${started.toISOString().replace(/[:.]/g, '-')}.json`)
+  await mkdir(path.dirname(out), { recursive: true })
+  await writeFile(out, `${JSON.stringify(result, null, 2)}\n`)
+  process.stdout.write(`${report(result)}\nJSON: ${path.relative(process.cwd(), out)}\n`)
+  if (allChecks.some((c) => !c.ok)) exitCode = 1
+} catch (error) {
+  say(`failed: ${(error as Error).stack ?? error}`)
+  exitCode = 1
+} finally {
+  const atMost = (work: Promise<unknown>) => Promise.race([work.catch(() => undefined), sleep(10000)])
+  await atMost(workers.current?.stop() ?? Promise.resolve())
+  await atMost(app.close())
+  await atMost(outside.close())
+  await atMost(zeebe.close())
+  await atMost(db.destroy())
+  await atMost(direct.destroy())
+  await atMost(proxy.close())
+  await dropDatabase(databaseUrl).catch((error) => say(`could not drop the chaos database: ${error}`))
+}
+process.exit(exitCode)
+
+function report(r: {
+  durationS: number
+  settings: typeof settings
+  faults: typeof faults
+  workerKills: { total: number; afterSideEffect: number; atRandom: number; workerStarts: number }
+  incidentsRetried: typeof resolved
+  ordersPlaced: number
+  ordersCompleted: number
+  byScenario: Record<string, { placed: number; completed: number }>
+  effects: { refunds: number; carrierBookings: number; purchaseRequests: number; notificationsSent: number; providerCalls: Record<string, Record<string, number>> }
+  messages: Record<string, number>
+  checks: Check[]
+}): string {
+  const lines = [
+    `## Chaos run (${r.durationS} s, seed ${r.settings.seed})`,
+    '',
+    `Orders: ${r.ordersCompleted}/${r.ordersPlaced} completed — ${Object.entries(r.byScenario).map(([s, n]) => `${s} ${n.completed}/${n.placed}`).join(', ')}`,
+    `Worker kills: ${r.workerKills.total} (${r.workerKills.afterSideEffect} right after a side effect, ${r.workerKills.atRandom} at random moments; ${r.workerKills.workerStarts} worker starts)`,
+    ...r.faults.map((f) => `Fault at ${f.at} s: ${f.what} (${(f.tookMs / 1000).toFixed(1)} s)`),
+    `Incidents retried: ${r.incidentsRetried.length}${r.incidentsRetried.length ? ` (${[...new Set(r.incidentsRetried.map((i) => i.elementId))].join(', ')})` : ''}`,
+    `Effects: ${r.effects.refunds} refunds, ${r.effects.carrierBookings} carrier bookings, ${r.effects.purchaseRequests} purchase requests, ${r.effects.notificationsSent} notifications`,
+    `Provider calls: ${Object.entries(r.effects.providerCalls).map(([s, c]) => `${s} ${c.calls} calls / ${c.effects} effects / ${c.repeatedKey} repeated keys / ${c.unavailable} injected 503`).join('; ')}`,
+    `Messages: ${Object.entries(r.messages).map(([k, v]) => `${k} ${v}`).join(', ')}`,
+    '',
+    '| check | result | detail |',
+    '|---|---|---|',
+    ...r.checks.map((c) => `| ${c.name} | ${c.ok ? 'ok' : '**FAILED**'} | ${c.detail.replace(/\|/g, '/')} |`),
+  ]
+  return lines.join('\n')
+}

@@ -1,0 +1,191 @@
+/**
+ * What a chaos run checks once the faults are over: no order lost, every order completed or
+ * visibly waiting, no instance stuck, and every side effect exactly once — in PostgreSQL and in
+ * the calls the outside services recorded.
+ */
+import type { Knex } from 'knex'
+import type { EngineRest } from '../../lib/camunda.ts'
+import type { ChaosOrder, DriverState } from './driver.ts'
+import type { Call } from './outside.ts'
+import { expectedEffects } from './scenarios.ts'
+
+export interface Check {
+  name: string
+  ok: boolean
+  detail: string
+}
+
+interface OperateInstance {
+  key: number
+  state: string
+  bpmnProcessId: string
+  parentKey?: number
+}
+interface OperateFlowNode {
+  flowNodeId: string
+  type: string
+  state: string
+  incident?: boolean
+}
+
+/** Element types that wait for a person, a message or a time: an instance resting there is waiting visibly. */
+const waitingTypes = new Set(['USER_TASK', 'INTERMEDIATE_CATCH_EVENT', 'EVENT_BASED_GATEWAY', 'RECEIVE_TASK'])
+
+export async function verify(options: { db: Knex; rest: EngineRest; state: DriverState; calls: Call[] }) {
+  const { db, rest, state, calls } = options
+  const checks: Check[] = []
+  const check = (name: string, problems: string[], ok: string) =>
+    checks.push({ name, ok: problems.length === 0, detail: problems.length ? problems.slice(0, 12).join('; ') + (problems.length > 12 ? ` … (${problems.length})` : '') : ok })
+
+  const placed = state.orders.filter((o) => o.orderNumber)
+  const search = (filter: Record<string, unknown>) => rest.post<{ items: OperateInstance[] }>('/v1/process-instances/search', { filter, size: 100 })
+  const tree = async (root: string): Promise<OperateInstance[]> => {
+    const [self] = (await search({ key: Number(root) })).items
+    if (!self) return []
+    const children = (await search({ parentKey: Number(root) })).items
+    const below = await Promise.all(children.map((c) => tree(String(c.key))))
+    return [self, ...below.flat()]
+  }
+
+  // 1. Nothing lost: every order the API accepted has its row and its instances.
+  const lost: string[] = []
+  const waiting: Record<string, string[]> = {}
+  const stuck: string[] = []
+  const unexpected: string[] = []
+  let completedOrders = 0
+  for (const order of placed) {
+    const row = await db('orders').where({ order_number: order.orderNumber }).first('status')
+    if (!row) lost.push(`${order.orderNumber}: no orders row`)
+    const instances = (await Promise.all(order.roots.map(tree))).flat()
+    for (const root of order.roots) if (!instances.some((i) => String(i.key) === root)) lost.push(`${order.orderNumber}: instance ${root} unknown to the engine`)
+    if (instances.length && instances.every((i) => i.state === 'COMPLETED') && order.done) {
+      completedOrders++
+      continue
+    }
+    // 2. Not completed: it must wait visibly (a user task, an incident, a timer or message wait).
+    const waits: string[] = []
+    for (const instance of instances.filter((i) => i.state === 'ACTIVE' || i.state === 'INCIDENT')) {
+      const nodes = (await rest.post<{ items: OperateFlowNode[] }>('/v1/flownode-instances/search', {
+        filter: { processInstanceKey: instance.key, state: 'ACTIVE' }, size: 100,
+      })).items
+      const incidents = (await rest.post<{ items: { errorMessage: string }[] }>('/v1/incidents/search', {
+        filter: { processInstanceKey: instance.key, state: 'ACTIVE' }, size: 20,
+      })).items
+      for (const node of nodes.filter((n) => waitingTypes.has(n.type) || n.incident)) waits.push(`${instance.bpmnProcessId}/${node.flowNodeId}${node.incident ? ' (incident)' : ''}`)
+      for (const incident of incidents) waits.push(`incident: ${incident.errorMessage.slice(0, 120)}`)
+      if (!nodes.some((n) => waitingTypes.has(n.type) || n.incident) && incidents.length === 0 && !nodes.some((n) => n.type === 'CALL_ACTIVITY')) {
+        stuck.push(`${order.orderNumber}: ${instance.bpmnProcessId} ${instance.key} active at ${nodes.map((n) => `${n.flowNodeId}(${n.type})`).join(', ') || 'nothing'}`)
+      }
+    }
+    waiting[order.orderNumber!] = waits
+    if (waits.length === 0 && !stuck.some((s) => s.startsWith(order.orderNumber!))) stuck.push(`${order.orderNumber}: not completed and waiting for nothing`)
+  }
+  for (const task of state.unexpectedTasks) unexpected.push(task)
+  check('no order lost', [...lost, ...state.orders.filter((o) => !o.orderNumber).map((o) => `order #${o.index} never accepted by the API`)], `${placed.length} orders accepted, each with its row and instances`)
+  check('no instance stuck', stuck, `every active instance waits in a user task, timer, message or incident`)
+  check('no unexpected user task', unexpected, 'every user task reached is on its scenario\'s path')
+
+  // 3. Exactly once per step, in PostgreSQL and at the outside services.
+  const orderNumbers = placed.map((o) => o.orderNumber!)
+  const effects = (service: Call['service']) => new Set(calls.filter((c) => c.service === service && c.answer === 'effect').map((c) => c.key))
+  const refunds = await db('refunds').whereIn('order_number', orderNumbers).select('order_number', 'amount', 'status', 'idempotency_key', 'provider_reference')
+  const shipments = await db('shipments').whereIn('order_number', orderNumbers).select('order_number', 'idempotency_key', 'tracking_number')
+  const requests = await db('purchase_requests').whereIn('order_number', orderNumbers).select('order_number', 'request_number')
+  const notifications = await db('notifications').whereIn('order_number', orderNumbers).select('order_number', 'idempotency_key', 'status', 'channel')
+  const paid = effects('payment')
+  const booked = effects('carrier')
+  const told = effects('notify')
+  const twice: string[] = []
+  const byOrder = <T extends { order_number: string }>(rows: T[], n: string) => rows.filter((r) => r.order_number === n)
+  for (const order of placed) {
+    const n = order.orderNumber!
+    const expected = expectedEffects[order.scenario]
+    const r = byOrder(refunds, n).filter((x) => x.status === 'succeeded')
+    const amounts = r.map((x) => Number(x.amount)).sort((a, b) => a - b)
+    const s = byOrder(shipments, n)
+    const p = byOrder(requests, n)
+    const complete = order.done
+    const compare = (what: string, actual: number, wanted: number) => {
+      if (actual > wanted || (complete && actual !== wanted)) twice.push(`${n} (${order.scenario}): ${actual} ${what}, expected ${wanted}`)
+    }
+    compare('refunds', r.length, expected.refunds.length)
+    if (complete && JSON.stringify(amounts) !== JSON.stringify(expected.refunds)) twice.push(`${n}: refunded ${amounts.join('+') || 'nothing'}, expected ${expected.refunds.join('+') || 'nothing'}`)
+    compare('carrier bookings', s.length, expected.bookings)
+    compare('purchase requests', p.length, expected.purchaseRequests)
+  }
+  const orphan = (service: string, done: Set<string>, recorded: Set<string>) =>
+    [...done].filter((key) => !recorded.has(key)).map((key) => `${service} did ${key} but PostgreSQL has no row for it`)
+  const missing = (service: string, done: Set<string>, recorded: string[]) =>
+    recorded.filter((key) => !done.has(key)).map((key) => `PostgreSQL records ${key} but the ${service} never did it`)
+  const ourKey = (key: string) => orderNumbers.some((n) => key.includes(n)) || refunds.some((r) => r.idempotency_key === key) || shipments.some((s) => s.idempotency_key === key)
+  const refundKeys = refunds.filter((x) => x.status === 'succeeded').map((x) => x.idempotency_key)
+  const bookingKeys = shipments.filter((x) => x.tracking_number).map((x) => x.idempotency_key)
+  const sentKeys = notifications.filter((x) => x.status === 'sent' && x.channel === 'webhook').map((x) => x.idempotency_key)
+  const outside = [
+    ...orphan('payment provider', new Set([...paid].filter(ourKey)), new Set(refunds.map((x) => x.idempotency_key))),
+    ...missing('payment provider', paid, refundKeys),
+    ...orphan('carrier', new Set([...booked].filter(ourKey)), new Set(shipments.map((x) => x.idempotency_key))),
+    ...missing('carrier', booked, bookingKeys),
+    ...missing('notification webhook', told, sentKeys),
+  ]
+  const duplicateSteps = await db('order_events')
+    .whereIn('order_number', orderNumbers)
+    .whereNotNull('element_instance_key')
+    .where('actor', 'like', 'worker:%')
+    .groupBy('element_instance_key', 'step')
+    .havingRaw('count(*) > 1')
+    .select('element_instance_key', 'step', db.raw('count(*) as n'))
+  check('refunds, bookings and purchase requests exactly once per order step', twice, `${refundKeys.length} refunds, ${bookingKeys.length} bookings, ${requests.length} purchase requests, each as its scenario expects`)
+  check('outside calls match PostgreSQL', outside, `payment ${paid.size}, carrier ${booked.size}, webhook ${told.size} effects — each with its row, each row with its effect`)
+  check('one history row per worker step', duplicateSteps.map((d) => `${d.step} at element instance ${d.element_instance_key}: ${d.n} rows`), 'no worker step recorded twice in order_events')
+
+  // 4. Messages: duplicates refused, replays answered from the first request.
+  const messageProblems: string[] = []
+  for (const event of state.events) {
+    if (event.enginePublishAgain !== 'refused') messageProblems.push(`${event.message} ${event.messageId}: the engine ${event.enginePublishAgain ?? 'was not asked'} the same messageId again within its TTL`)
+    if (event.replayAtOnce !== undefined && event.replayAtOnce !== 202 && event.message !== 'return-received') messageProblems.push(`${event.message} ${event.idempotencyKey}: the repeated request answered ${event.replayAtOnce}`)
+    if (event.replayAfterTtl !== undefined && (event.replayAfterTtl !== 202 || !event.replayAfterTtlHeader)) messageProblems.push(`${event.message} ${event.idempotencyKey}: the request after the TTL answered ${event.replayAfterTtl} (replayed: ${event.replayAfterTtlHeader})`)
+  }
+  const payments = await db('payments').whereIn('order_number', orderNumbers).select('order_number', 'message_id')
+  const paymentEvents = state.events.filter((e) => e.message === 'payment-received')
+  if (payments.length !== paymentEvents.length) messageProblems.push(`${payments.length} payments rows for ${paymentEvents.length} payments sent`)
+  check('duplicate messages have no effect', messageProblems, `${state.events.length} events, each sent again at once and once more after its TTL, and published again to the engine: ${payments.length} payments rows for ${paymentEvents.length} payments`)
+
+  const summary = {
+    ordersPlaced: placed.length,
+    ordersCompleted: completedOrders,
+    ordersWaiting: Object.keys(waiting).length,
+    waiting,
+    byScenario: Object.fromEntries(
+      [...new Set(state.orders.map((o) => o.scenario))].map((s) => [s, { placed: placed.filter((o) => o.scenario === s).length, completed: placed.filter((o) => o.scenario === s && o.done).length }]),
+    ),
+    effects: {
+      refunds: refundKeys.length,
+      carrierBookings: bookingKeys.length,
+      purchaseRequests: requests.length,
+      notificationsSent: sentKeys.length,
+      providerCalls: {
+        payment: summariseCalls(calls, 'payment'),
+        carrier: summariseCalls(calls, 'carrier'),
+        notify: summariseCalls(calls, 'notify'),
+      },
+    },
+    messages: {
+      sent: state.events.length,
+      engineRefusedSameId: state.events.filter((e) => e.enginePublishAgain === 'refused').length,
+      replayedAtOnce: state.events.filter((e) => e.replayAtOnce === 202).length,
+      replayedAfterTtl: state.events.filter((e) => e.replayAfterTtl === 202 && e.replayAfterTtlHeader).length,
+      paymentsRows: payments.length,
+    },
+  }
+  return { checks, summary }
+}
+
+function summariseCalls(calls: Call[], service: Call['service']) {
+  const mine = calls.filter((c) => c.service === service)
+  const count = (answer: Call['answer']) => mine.filter((c) => c.answer === answer).length
+  return { calls: mine.length, effects: count('effect'), repeatedKey: count('duplicate'), unavailable: count('unavailable'), rejected: count('rejected') }
+}
+
+export type Verification = Awaited<ReturnType<typeof verify>>
+export type { ChaosOrder }
