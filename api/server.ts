@@ -64,7 +64,16 @@ function toProblem(error: FastifyError): ApiProblem {
   if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) {
     return new ApiProblem(error.statusCode, 'bad-request', 'The request cannot be handled', error.message)
   }
+  if (databaseUnreachable(error)) {
+    return new ApiProblem(503, 'database-unavailable', 'The database cannot be reached', 'The request changed nothing. Retry with the same Idempotency-Key in a few seconds.')
+  }
   return new ApiProblem(500, 'internal-error', 'Internal error', 'The API failed; the request changed nothing. Retry with the same Idempotency-Key.')
+}
+
+/** PostgreSQL down, restarting or out of reach: connection refused or dropped, the server shutting down (57P01–57P03), or no free connection in time. */
+function databaseUnreachable(error: Error & { code?: string }): boolean {
+  return ['ECONNREFUSED', 'ECONNRESET', '57P01', '57P02', '57P03'].includes(String(error.code)) ||
+    /Connection terminated|Knex: Timeout acquiring a connection/.test(error.message)
 }
 
 export interface BuildOptions {

@@ -185,10 +185,19 @@ try {
   const kills = killLoop(() => drivingOver || faultsDone && driver.finished())
   const driveUntil = Date.now() + settings.driveS * 1000
   let lastSaid = 0
+  // Once the faults are over, a minute without progress means the rest waits for an operator (incidents).
+  let progress = ''
+  let progressAt = Date.now()
   while (Date.now() < driveUntil) {
     await driver.tick().catch((error) => say(`tick: ${String(error).slice(0, 160)}`))
     const kills = workers.current.kills.length
     if (driver.finished() && faultsDone && kills >= settings.kills) break
+    const now = `${driver.state.orders.filter((o) => o.done).length}:${driver.state.userTasksCompleted}:${driver.state.events.length}`
+    if (now !== progress || !faultsDone) (progress = now), (progressAt = Date.now())
+    if (faultsDone && kills >= settings.kills && Date.now() - progressAt > 60000) {
+      say('no progress for a minute since the faults ended')
+      break
+    }
     if (Date.now() - lastSaid > 15000) {
       lastSaid = Date.now()
       const done = driver.state.orders.filter((o) => o.done).length

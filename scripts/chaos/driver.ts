@@ -126,7 +126,11 @@ export function createDriver(options: {
     const ttlMs = ttlOf[message] ?? minute
     const event: SentEvent = { orderNumber: order.orderNumber!, message, idempotencyKey: key, messageId, sendAgainAt: Date.now() + Math.min(ttlMs, minute) + 5000, ttlMs }
     state.events.push(event)
-    event.replayAtOnce = (await post(url, key, body)).statusCode
+    for (let tries = 0; tries < 30; tries++) {
+      event.replayAtOnce = (await post(url, key, body)).statusCode
+      if (event.replayAtOnce < 500) break
+      await new Promise((resolve) => setTimeout(resolve, 2000))
+    }
     const value = message === 'order-change-requested' ? { ...body, requestId: messageId } : body
     event.enginePublishAgain = await zeebe
       .publishMessage({ name: message, correlationKey, messageId, variables: JSON.parse(JSON.stringify({ [variable]: value })), timeToLive: ttlMs })
@@ -140,6 +144,8 @@ export function createDriver(options: {
       if (event.replayAfterTtl !== undefined || Date.now() < event.sendAgainAt) continue
       background(`late:${event.idempotencyKey}`, async () => {
         const answer = await post(`/orders/${event.orderNumber}/${pathOf[event.message]}`, event.idempotencyKey, bodies.get(event.idempotencyKey))
+        // An outage answers 503: the integrator tries again later, as with any request.
+        if (answer.statusCode >= 500) throw new Error(`the request after the TTL answered ${answer.statusCode}`)
         event.replayAfterTtl = answer.statusCode
         event.replayAfterTtlHeader = answer.headers['idempotent-replayed'] === 'true'
       })
