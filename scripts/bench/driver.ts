@@ -10,7 +10,7 @@ import type { EngineRest } from '../../lib/camunda.ts'
 import { EngineRestError } from '../../lib/camunda.ts'
 import { demoContractOrder } from '../../lib/seed.ts'
 import { orderProcess } from './diagrams.ts'
-import { multiSearch, terms, type EngineRecord } from './records.ts'
+import { multiSearch, terms, type EngineRecord, type ProcessValue, type SubscriptionValue, type UserTaskValue } from './records.ts'
 
 type ZeebeClient = ReturnType<import('@camunda8/sdk').Camunda8['getZeebeGrpcApiClient']>
 
@@ -73,21 +73,6 @@ export interface DriveResult {
   endedAt: number
 }
 
-interface UserTaskValue {
-  elementId: string
-  processInstanceKey: number
-}
-interface SubscriptionValue {
-  elementId: string
-  processInstanceKey: number
-  messageName: string
-  correlationKey: string
-  elementInstanceKey: number
-}
-interface ProcessValue {
-  processInstanceKey: number
-  parentProcessInstanceKey: number
-}
 interface IncidentValue {
   processInstanceKey: number
   elementId: string

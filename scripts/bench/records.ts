@@ -14,6 +14,23 @@ export interface EngineRecord<Value = Record<string, unknown>> {
   value: Value
 }
 
+/** The parts of user-task, message-subscription and process-instance records the drivers read. */
+export interface UserTaskValue {
+  elementId: string
+  processInstanceKey: number
+}
+export interface SubscriptionValue {
+  elementId: string
+  processInstanceKey: number
+  messageName: string
+  correlationKey: string
+  elementInstanceKey: number
+}
+export interface ProcessValue {
+  processInstanceKey: number
+  parentProcessInstanceKey: number
+}
+
 const base = `http://127.0.0.1:${ports.search}`
 
 type Query = Record<string, unknown>

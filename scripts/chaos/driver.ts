@@ -13,7 +13,7 @@ import type { Knex } from 'knex'
 import type { EngineRest } from '../../lib/camunda.ts'
 import { EngineRestError } from '../../lib/camunda.ts'
 import { isAlreadyPublished } from '../../api/engine.ts'
-import { multiSearch, terms, type EngineRecord } from '../bench/records.ts'
+import { multiSearch, terms, type EngineRecord, type ProcessValue, type SubscriptionValue, type UserTaskValue } from '../bench/records.ts'
 import { orderBody, returnBody, scenarioOf, shopPrice, userTaskAnswers, daysFromNow, type Scenario } from './scenarios.ts'
 
 type ZeebeClient = ReturnType<import('@camunda8/sdk').Camunda8['getZeebeGrpcApiClient']>
@@ -52,22 +52,6 @@ export interface DriverState {
   userTasksCompleted: number
   apiRetries: number
   unexpectedTasks: Set<string>
-}
-
-interface UserTaskValue {
-  elementId: string
-  processInstanceKey: number
-}
-interface SubscriptionValue {
-  elementId: string
-  processInstanceKey: number
-  messageName: string
-  correlationKey: string
-  elementInstanceKey: number
-}
-interface ProcessValue {
-  processInstanceKey: number
-  parentProcessInstanceKey: number
 }
 
 const minute = 60000
