@@ -11,6 +11,7 @@ import type { Config } from '../lib/config.ts'
 import { parseApiKeys, registerAuth } from './auth.ts'
 import type { ApiEngine } from './engine.ts'
 import { createProcessDocs, type ProcessDocs } from './process-docs.ts'
+import { databaseUnreachable } from '../lib/db.ts'
 import { ApiProblem, problemSchema, type FieldError } from './problems.ts'
 import { caseRoutes } from './routes/cases.ts'
 import { historyRoutes } from './routes/history.ts'
@@ -70,11 +71,6 @@ function toProblem(error: FastifyError): ApiProblem {
   return new ApiProblem(500, 'internal-error', 'Internal error', 'The API failed; the request changed nothing. Retry with the same Idempotency-Key.')
 }
 
-/** PostgreSQL down, restarting or out of reach: connection refused or dropped, the server shutting down (57P01–57P03), or no free connection in time. */
-function databaseUnreachable(error: Error & { code?: string }): boolean {
-  return ['ECONNREFUSED', 'ECONNRESET', '57P01', '57P02', '57P03'].includes(String(error.code)) ||
-    /Connection terminated|Knex: Timeout acquiring a connection/.test(error.message)
-}
 
 export interface BuildOptions {
   /** fastify's logger; off in tests. */

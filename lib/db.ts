@@ -147,3 +147,13 @@ export async function migrateLatest(db: Knex): Promise<string[]> {
   })
   return ran as string[]
 }
+
+/**
+ * PostgreSQL down, restarting or out of reach: connection refused or dropped, the server shutting
+ * down (57P01–57P03), or no free connection in time. Such a failure is the database's, not the request's.
+ */
+export function databaseUnreachable(error: unknown): boolean {
+  const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown }
+  return ['ECONNREFUSED', 'ECONNRESET', '57P01', '57P02', '57P03'].includes(String(code)) ||
+    /Connection terminated|Knex: Timeout acquiring a connection/.test(String(message))
+}

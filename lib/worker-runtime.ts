@@ -12,6 +12,7 @@ import { Ajv, type ErrorObject } from 'ajv'
 import type { Camunda8 } from '@camunda8/sdk'
 import type { Config } from './config.ts'
 import { projectRoot } from './config.ts'
+import { databaseUnreachable } from './db.ts'
 import { log } from './log.ts'
 import type { JobContext, Outcome, WorkerDeps, WorkerModule } from './worker.ts'
 
@@ -19,6 +20,12 @@ type ZeebeClient = ReturnType<Camunda8['getZeebeGrpcApiClient']>
 type JSONDoc = NonNullable<Parameters<StreamedJob['complete']>[0]>
 type ActivatedJob = Awaited<ReturnType<ZeebeClient['activateJobs']>>[number]
 type StreamedJob = Parameters<Parameters<ZeebeClient['streamJobs']>[0]['taskHandler']>[0]
+/** A worker's job stream: the open one, whether it was lost, when it was last opened. */
+interface JobStream {
+  current?: { close(): void }
+  lost: boolean
+  openedAt: number
+}
 
 export const workersDir = path.join(projectRoot, 'workers')
 
@@ -53,6 +60,14 @@ export function describeSchemaErrors(errors: ErrorObject[] | null | undefined): 
 /** Back-off before the next try of a job that failed: 1 s, 2 s, 4 s ... up to a minute. */
 export function retryBackOffMs(attempt: number): number {
   return Math.min(60000, 1000 * 2 ** Math.max(0, attempt))
+}
+
+/**
+ * Back-off when the database cannot be reached: 10 s, 20 s, 40 s, so a job's three tries span
+ * the minute a PostgreSQL restart or fail-over takes before the job becomes an incident.
+ */
+export function databaseBackOffMs(attempt: number): number {
+  return Math.min(120000, 10000 * 2 ** Math.max(0, attempt))
 }
 
 /** What the optional `onJobHandled` hook learns of each job a handler ran for (times from Date.now()). */
@@ -107,7 +122,7 @@ export async function startWorkers(options: {
   const pollTimers = new Map<string, NodeJS.Timeout>()
   let stopping = false
   const workerName = `order-flow-${os.hostname()}-${process.pid}`
-  const streams: { close(): void }[] = []
+  const streams: JobStream[] = []
 
   // Outcomes are reported by job key, so streamed and polled jobs are handled alike.
   const fail = (job: ActivatedJob, errorMessage: string, retries: number, retryBackOff = 0) =>
@@ -170,7 +185,8 @@ export async function startWorkers(options: {
         const reason = error instanceof Error ? error.message : String(error)
         const advice = retries === 0 ? ' No retries left: fix the cause, then retry the incident in Operate.' : ''
         log('warn', taskType, `job failed: ${reason}`, { jobKey: job.key, retries })
-        await fail(job, `${taskType} failed: ${reason}.${advice}`, retries, retryBackOffMs(attempt))
+        const backOff = databaseUnreachable(error) ? databaseBackOffMs(attempt) : retryBackOffMs(attempt)
+        await fail(job, `${taskType} failed: ${reason}.${advice}`, retries, backOff)
         return
       }
       if (outcome.kind === 'complete') {
@@ -198,43 +214,17 @@ export async function startWorkers(options: {
       inHand.add(work)
     }
 
-    const poll = async () => {
-      const free = config.WORKER_MAX_JOBS_ACTIVE - active()
-      if (free <= 0) return
-      const jobs = await zeebe.activateJobs({
-        type: taskType,
-        worker: workerName,
-        timeout: config.WORKER_JOB_TIMEOUT_MS,
-        maxJobsToActivate: free,
-        fetchVariable,
-        requestTimeout: streaming ? -1 : config.WORKER_POLL_INTERVAL_MS,
-      })
-      for (const job of jobs) accept(job)
-    }
-    // Streaming: a short poll every interval. Polling only: the next long poll at once, or after a
-    // short pause when every slot is busy or the poll failed.
-    const schedulePoll = (delay = streaming ? config.WORKER_POLL_INTERVAL_MS : 0) => {
-      pollTimers.set(
-        taskType,
-        setTimeout(() => {
-          let failed = false
-          poll()
-            .catch((error) => {
-              failed = true
-              log('debug', taskType, `poll failed: ${error}`)
-            })
-            .finally(() => {
-              if (stopping) return
-              if (streaming) schedulePoll()
-              else schedulePoll(failed ? 1000 : active() >= config.WORKER_MAX_JOBS_ACTIVE ? 20 : 0)
-            })
-        }, delay),
-      )
-    }
-
-    if (streaming) {
-      streams.push(
-        await zeebe.streamJobs({
+    // The SDK neither opens a job stream while the engine is away nor reopens one the engine
+    // dropped (a restart): the stream is opened again after a failed poll, or when polls find
+    // jobs the stream should have pushed (at most every 30 s); polling carries the work meanwhile.
+    const stream: JobStream = { lost: false, openedAt: 0 }
+    streams.push(stream)
+    const openStream = async () => {
+      stream.current?.close()
+      stream.current = undefined
+      stream.openedAt = Date.now()
+      try {
+        stream.current = await zeebe.streamJobs({
           type: taskType,
           worker: workerName,
           tenantIds: [],
@@ -247,9 +237,51 @@ export async function startWorkers(options: {
             accept(job)
             return 'JOB_ACTION_ACKNOWLEDGEMENT' as unknown as ReturnType<StreamedJob['complete']>
           },
-        }),
+        })
+        stream.lost = false
+      } catch (error) {
+        stream.lost = true
+        log('warn', taskType, `job stream not open (${error instanceof Error ? error.message : error}); polling until the engine answers`)
+      }
+    }
+
+    const poll = async () => {
+      const free = config.WORKER_MAX_JOBS_ACTIVE - active()
+      if (free <= 0) return
+      const jobs = await zeebe.activateJobs({
+        type: taskType,
+        worker: workerName,
+        timeout: config.WORKER_JOB_TIMEOUT_MS,
+        maxJobsToActivate: free,
+        fetchVariable,
+        requestTimeout: streaming ? -1 : config.WORKER_POLL_INTERVAL_MS,
+      })
+      for (const job of jobs) accept(job)
+      if (streaming && !stopping && (stream.lost || (jobs.length > 0 && Date.now() - stream.openedAt > 30000))) await openStream()
+    }
+    // Streaming: a short poll every interval. Polling only: the next long poll at once, or after a
+    // short pause when every slot is busy or the poll failed.
+    const schedulePoll = (delay = streaming ? config.WORKER_POLL_INTERVAL_MS : 0) => {
+      pollTimers.set(
+        taskType,
+        setTimeout(() => {
+          let failed = false
+          poll()
+            .catch((error) => {
+              failed = true
+              stream.lost = true
+              log('debug', taskType, `poll failed: ${error}`)
+            })
+            .finally(() => {
+              if (stopping) return
+              if (streaming) schedulePoll()
+              else schedulePoll(failed ? 1000 : active() >= config.WORKER_MAX_JOBS_ACTIVE ? 20 : 0)
+            })
+        }, delay),
       )
     }
+
+    if (streaming) await openStream()
     schedulePoll()
     log('info', taskType, streaming ? 'worker started' : 'worker started (polling only)')
   }
@@ -259,7 +291,7 @@ export async function startWorkers(options: {
     async stop(graceMs = config.WORKER_JOB_TIMEOUT_MS) {
       stopping = true
       for (const timer of pollTimers.values()) clearTimeout(timer)
-      for (const stream of streams) stream.close()
+      for (const stream of streams) stream.current?.close()
       const deadline = new Promise((resolve) => setTimeout(resolve, graceMs).unref())
       await Promise.race([Promise.allSettled([...inHand]), deadline])
     },

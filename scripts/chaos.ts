@@ -213,7 +213,7 @@ try {
   for (let round = 0; Date.now() < recoverUntil; round++) {
     await driver.tick().catch((error) => say(`tick: ${String(error).slice(0, 160)}`))
     if (round % 5 === 0) await retryIncidents(driver.instanceKeys()).catch((error) => say(`retrying incidents: ${String(error).slice(0, 160)}`))
-    const lateDone = driver.state.events.every((e) => e.replayAfterTtl !== undefined || e.sendAgainAt === Infinity)
+    const lateDone = driver.state.events.every((e) => e.replayAfterTtl !== undefined)
     if (driver.finished() && lateDone) break
     await sleep(1000)
   }

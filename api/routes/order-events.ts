@@ -129,6 +129,25 @@ const events: EventRoute[] = [
     },
   },
   {
+    path: 'returned-goods',
+    clause: 'D3 退货 5',
+    message: 'return-received',
+    summary: 'Returned goods reached the warehouse',
+    description: 'D3 退货 5 — correlated by the return number (from POST /returns); the warehouse then inspects the return.',
+    variable: 'returnReceipt',
+    body: object(['returnNumber'], {
+      returnNumber: { type: 'string', pattern: '^[A-Z]{2}-[0-9A-Za-z-]{1,40}$' },
+      receivedAt: dateTime,
+      note: text(2000),
+    }),
+    timeToLive: minute,
+    correlationKey: (body) => String(body.returnNumber),
+    async before(trx, orderNumber, body) {
+      const found = await trx('returns').where({ return_number: body.returnNumber, order_number: orderNumber }).first('return_number')
+      if (!found) throw notFound('return', `${String(body.returnNumber)} of order ${orderNumber}`)
+    },
+  },
+  {
     path: 'delivery-confirmations',
     clause: 'D10 23B; D3 8',
     message: 'delivery-confirmed',

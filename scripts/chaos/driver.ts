@@ -139,10 +139,12 @@ export function createDriver(options: {
   const pathOf: Record<string, string> = {
     'payment-received': 'payments', 'contract-signed': 'contract-signed', 'delivery-confirmed': 'delivery-confirmations',
     'goods-received': 'goods-received', 'order-cancel-requested': 'cancellation', 'order-change-requested': 'changes',
+    'return-received': 'returned-goods',
   }
   const variableOf: Record<string, string> = {
     'payment-received': 'payment', 'contract-signed': 'contractSigning', 'delivery-confirmed': 'delivery',
     'goods-received': 'goodsReceipt', 'order-cancel-requested': 'cancellation', 'order-change-requested': 'changeRequest',
+    'return-received': 'returnReceipt',
   }
   const event = (order: ChaosOrder, message: string, id: string, body: Record<string, unknown>) => {
     const key = `chaos-${runId}-${id}`
@@ -198,15 +200,7 @@ export function createDriver(options: {
         event(order, messageName, `goods-${i}-${correlationKey}`, { requestNumber: correlationKey, countedQuantity: Number(request.quantity) })
       })
     } else if (messageName === 'return-received') {
-      // The warehouse scan has no API endpoint: published straight to the engine, twice, with one messageId.
-      background(`return-received:${elementInstanceKey}`, async () => {
-        const message = { name: messageName, correlationKey, messageId: `return-received:${correlationKey}`, variables: { returnReceivedAt: new Date().toISOString() }, timeToLive: minute }
-        await zeebe.publishMessage(message).catch((error) => {
-          if (!isAlreadyPublished(error)) throw error
-        })
-        const again = await zeebe.publishMessage(message).then(() => 'accepted' as const).catch((error) => (isAlreadyPublished(error) ? ('refused' as const) : ('failed' as const)))
-        state.events.push({ orderNumber: order.orderNumber!, message: messageName, idempotencyKey: message.messageId, messageId: message.messageId, enginePublishAgain: again, sendAgainAt: Infinity, ttlMs: minute })
-      })
+      event(order, messageName, `returned-goods-${i}`, { returnNumber: correlationKey, receivedAt: new Date().toISOString(), note: 'one parcel, seal intact' })
     }
   }
 

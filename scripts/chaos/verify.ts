@@ -143,7 +143,7 @@ export async function verify(options: { db: Knex; rest: EngineRest; state: Drive
   const messageProblems: string[] = []
   for (const event of state.events) {
     if (event.enginePublishAgain !== 'refused') messageProblems.push(`${event.message} ${event.messageId}: the engine ${event.enginePublishAgain ?? 'was not asked'} the same messageId again within its TTL`)
-    if (event.replayAtOnce !== undefined && event.replayAtOnce !== 202 && event.message !== 'return-received') messageProblems.push(`${event.message} ${event.idempotencyKey}: the repeated request answered ${event.replayAtOnce}`)
+    if (event.replayAtOnce !== undefined && event.replayAtOnce !== 202) messageProblems.push(`${event.message} ${event.idempotencyKey}: the repeated request answered ${event.replayAtOnce}`)
     if (event.replayAfterTtl !== undefined && (event.replayAfterTtl !== 202 || !event.replayAfterTtlHeader)) messageProblems.push(`${event.message} ${event.idempotencyKey}: the request after the TTL answered ${event.replayAfterTtl} (replayed: ${event.replayAfterTtlHeader})`)
   }
   const payments = await db('payments').whereIn('order_number', orderNumbers).select('order_number', 'message_id')

@@ -256,6 +256,11 @@ export function runApiSuite(name: string, open: () => Promise<{ db: Knex; close:
     const late = await post(`/orders/${order.orderNumber}/goods-received`, { requestNumber: 'PR-NOT-THERE', countedQuantity: 3 })
     assert.is(late.statusCode, 404)
     assert.is(late.json().code, 'purchase-request-not-found')
+    const noReturn = await post(`/orders/${order.orderNumber}/returned-goods`, { returnNumber: 'RT-2026-999999' })
+    assert.is(noReturn.statusCode, 404)
+    assert.is(noReturn.json().code, 'return-not-found')
+    const changed = api.calls.published.find((m) => m.name === 'order-change-requested')!
+    assert.is((changed.variables.changeRequest as { requestId: string }).requestId, changed.messageId, 'each change request carries its own id')
   })
 
   test('a cancellation after shipment is refused: return the goods instead', async () => {
@@ -278,6 +283,9 @@ export function runApiSuite(name: string, open: () => Promise<{ db: Knex; close:
     assert.match(returned.json().returnNumber, /^RT-\d{4}-\d{6}$/)
     assert.is(api.calls.started.at(-1)!.bpmnProcessId, 'return-refund')
     assert.is((await api.db('returns').where({ return_number: returned.json().returnNumber }).first()).order_number, order.orderNumber)
+    const arrived = await post(`/orders/${order.orderNumber}/returned-goods`, { returnNumber: returned.json().returnNumber, receivedAt: '2026-11-26T10:00:00+08:00' })
+    assert.is(arrived.statusCode, 202, arrived.body)
+    assert.equal([api.calls.published.at(-1)!.name, api.calls.published.at(-1)!.correlationKey], ['return-received', returned.json().returnNumber])
 
     const request = await post('/service-requests', {
       kind: 'service-request', receivedAt: '2026-11-24T09:00:00+08:00', orderNumber: order.orderNumber, customer: 'Guangzhou Telecom Works',

@@ -4,7 +4,8 @@ import path from 'node:path'
 import { Ajv } from 'ajv'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { describeSchemaErrors, engineSafeMessage, loadWorkerModules, retryBackOffMs } from '../../lib/worker-runtime.ts'
+import { databaseUnreachable } from '../../lib/db.ts'
+import { databaseBackOffMs, describeSchemaErrors, engineSafeMessage, loadWorkerModules, retryBackOffMs } from '../../lib/worker-runtime.ts'
 import { variablesSchema } from '../../workers/order-validate.ts'
 
 test('every module in workers/ keeps the contract', async () => {
@@ -40,8 +41,13 @@ test('schema errors name the variable path', () => {
   assert.is(describeSchemaErrors(validate.errors), 'order.orderNumber is missing')
 })
 
-test('retry back-off doubles from one second up to a minute', () => {
+test('retry back-off doubles from one second up to a minute; from ten seconds when the database is out of reach', () => {
   assert.equal([0, 1, 2, 3, 10].map(retryBackOffMs), [1000, 2000, 4000, 8000, 60000])
+  assert.equal([0, 1, 2, 5].map(databaseBackOffMs), [10000, 20000, 40000, 120000])
+  assert.ok(databaseUnreachable(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' })))
+  assert.ok(databaseUnreachable(new Error('Connection terminated unexpectedly')))
+  assert.ok(databaseUnreachable(Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' })))
+  assert.not.ok(databaseUnreachable(new Error('duplicate key value violates unique constraint')))
 })
 
 test.run()

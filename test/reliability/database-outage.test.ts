@@ -43,7 +43,8 @@ test('payment-refund: the database gone mid-job gives an incident; after it is b
     })
     started.push(processInstanceKey)
 
-    const incident = await eventually('an incident once the retries are used up', async () => (await activeIncidents(processInstanceKey))[0], 45000)
+    // Three tries 10 s and 20 s apart (the database back-off), then the incident.
+    const incident = await eventually('an incident once the retries are used up', async () => (await activeIncidents(processInstanceKey))[0], 90000)
     assert.match(incident.errorMessage, /payment-refund failed: .*ECONNREFUSED/)
     assert.match(incident.errorMessage, 'No retries left')
     const refunds = await db('refunds').where({ order_number: orderNumber })
