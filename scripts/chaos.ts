@@ -91,6 +91,12 @@ console.error = (...parts: unknown[]) => {
   if (parts.some((part) => /Cancelled on client|UNAVAILABLE|CANCELLED|ECONNREFUSED|Grpc Stream Error/i.test(String(part instanceof Error ? part.message : part)))) return
   consoleError(...parts)
 }
+// knex reports each connection the outage refused on stdout; the report there is the run's.
+const consoleLog = console.log.bind(console)
+console.log = (...parts: unknown[]) => {
+  if (/^(Acquire connection error|Connection Error)/.test(String(parts[0]))) return
+  consoleLog(...parts)
+}
 process.on('unhandledRejection', (error) => say(`unhandled: ${String(error).slice(0, 200)}`))
 
 const config = loadConfig({ ...process.env, DATABASE_URL: databaseUrl })

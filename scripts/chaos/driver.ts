@@ -148,8 +148,9 @@ export function createDriver(options: {
   }
   const event = (order: ChaosOrder, message: string, id: string, body: Record<string, unknown>) => {
     const key = `chaos-${runId}-${id}`
-    bodies.set(key, body)
-    background(`event:${id}`, () => sendEvent(order, pathOf[message], message, variableOf[message], body, key))
+    // A repeat is the same request: the body of the first sending, whatever this round computed.
+    if (!bodies.has(key)) bodies.set(key, body)
+    background(`event:${id}`, () => sendEvent(order, pathOf[message], message, variableOf[message], bodies.get(key)!, key))
   }
 
   const completeTask = async (taskKey: number, variables: Record<string, unknown>) => {
