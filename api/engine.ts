@@ -70,6 +70,13 @@ interface RawUserTaskRecord {
   }
 }
 
+/**
+ * The API's engine calls give up after this many retries (about 10 s, 2 s apart at most) and the
+ * request is answered 503: an HTTP request must not wait out an engine restart holding its
+ * database transaction. Create the API's client with `createCamunda(config, { retries: apiEngineRetries })`.
+ */
+export const apiEngineRetries = 5
+
 /** gRPC ALREADY_EXISTS (6): a message with this `messageId` is still within its time to live. */
 export function isAlreadyPublished(error: unknown): boolean {
   const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown }

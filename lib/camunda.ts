@@ -2,8 +2,12 @@
 import { Camunda8 } from '@camunda8/sdk'
 import type { Config } from './config.ts'
 
-/** The SDK, configured from our configuration only (never from its own environment variables). */
-export function createCamunda(config: Config): Camunda8 {
+/**
+ * The SDK, configured from our configuration only (never from its own environment variables).
+ * `retries`: how often a gRPC call is tried again while the engine is unreachable (the SDK's
+ * default, -1, waits for it forever — right for workers, wrong for an HTTP request).
+ */
+export function createCamunda(config: Config, { retries = -1 }: { retries?: number } = {}): Camunda8 {
   return new Camunda8({
     ZEEBE_GRPC_ADDRESS: `grpc://${config.CAMUNDA_GRPC_ADDRESS}`,
     ZEEBE_REST_ADDRESS: config.CAMUNDA_REST_ADDRESS,
@@ -13,7 +17,11 @@ export function createCamunda(config: Config): Camunda8 {
     CAMUNDA_COOKIE_AUTH_USERNAME: config.CAMUNDA_USERNAME,
     CAMUNDA_COOKIE_AUTH_PASSWORD: config.CAMUNDA_PASSWORD,
     CAMUNDA_LOG_LEVEL: 'error',
-    zeebeGrpcSettings: { ZEEBE_CLIENT_LOG_LEVEL: 'ERROR' },
+    zeebeGrpcSettings: {
+      ZEEBE_CLIENT_LOG_LEVEL: 'ERROR',
+      ZEEBE_GRPC_CLIENT_MAX_RETRIES: retries,
+      ...(retries >= 0 ? { ZEEBE_GRPC_CLIENT_MAX_RETRY_TIMEOUT_SECONDS: 2 } : {}),
+    },
   })
 }
 

@@ -18,7 +18,7 @@ import path from 'node:path'
 import { parseArgs } from 'node:util'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { buildApi } from '../api/server.ts'
-import { createApiEngine } from '../api/engine.ts'
+import { apiEngineRetries, createApiEngine } from '../api/engine.ts'
 import { createCamunda, createEngineRest } from '../lib/camunda.ts'
 import { loadConfig, projectRoot } from '../lib/config.ts'
 import { createDb, dropDatabase, ensureDatabase, migrateLatest, scratchDatabaseUrl } from '../lib/db.ts'
@@ -111,7 +111,7 @@ const outside = await startOutsideServices({ secret: `chaos-${runId}`, failEvery
 const camunda = createCamunda(config)
 const zeebe = camunda.getZeebeGrpcApiClient()
 const rest = createEngineRest(config)
-const app = await buildApi({ config: { ...config, DATABASE_URL: proxiedUrl }, db, engine: createApiEngine(config, camunda) })
+const app = await buildApi({ config: { ...config, DATABASE_URL: proxiedUrl }, db, engine: createApiEngine(config, createCamunda(config, { retries: apiEngineRetries })) })
 const workers = { current: undefined as ReturnType<typeof superviseWorkers> | undefined }
 const faults: { at: number; what: string; tookMs: number }[] = []
 const resolved: { key: number; elementId: string; errorType: string; errorMessage: string }[] = []

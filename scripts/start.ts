@@ -2,7 +2,7 @@
  * npm start — the whole system on embedded defaults: installs the engine when missing, starts
  * it, migrates the database, deploys every resource and runs the workers. Ctrl-C stops all of it.
  */
-import { createApiEngine } from '../api/engine.ts'
+import { apiEngineRetries, createApiEngine } from '../api/engine.ts'
 import { startApi } from '../api/server.ts'
 import { createCamunda } from '../lib/camunda.ts'
 import { checkOutsideServices } from '../lib/clients/outside-services.ts'
@@ -48,7 +48,7 @@ await withConfig(async (config) => {
     await ensureStaffUsers(config)
     log('info', 'start', `staff logins ready: ${staffUsers.map((u) => u.userId).join(', ')}`)
     workers = await runWorkers(config, camunda, db)
-    api = await startApi({ config, db, engine: createApiEngine(config, camunda) })
+    api = await startApi({ config, db, engine: createApiEngine(config, createCamunda(config, { retries: apiEngineRetries })) })
   } catch (error) {
     console.error(error instanceof EngineError ? `engine: ${error.message}` : error)
     await stopAll('start-up failed', 1)

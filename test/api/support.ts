@@ -7,7 +7,7 @@ import type { Knex } from 'knex'
 import { createCamunda, createEngineRest } from '../../lib/camunda.ts'
 import { createDb } from '../../lib/db.ts'
 import type { Config } from '../../lib/config.ts'
-import { createApiEngine, type ApiEngine, type Message } from '../../api/engine.ts'
+import { apiEngineRetries, createApiEngine, type ApiEngine, type Message } from '../../api/engine.ts'
 import { buildApi } from '../../api/server.ts'
 import { config } from '../helpers.ts'
 
@@ -21,7 +21,7 @@ export interface EngineCalls {
 
 /** The API on `db` (PostgreSQL by default) and the real engine, with a record of its engine calls. */
 export async function openApi(options: { db?: Knex; config?: Config } = {}) {
-  const clients = { camunda: createCamunda(config) }
+  const clients = { camunda: createCamunda(options.config ?? config, { retries: apiEngineRetries }) }
   const db = options.db ?? createDb(config.DATABASE_URL)
   const real = createApiEngine(options.config ?? config, clients.camunda)
   const calls: EngineCalls = { started: [], published: [] }

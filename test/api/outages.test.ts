@@ -1,9 +1,13 @@
-/** With PostgreSQL out of reach the API answers 503 database-unavailable (retry with the same key), not a bare 500. */
+/**
+ * With PostgreSQL or the engine out of reach the API answers 503 (retry with the same key) within
+ * seconds — never a bare 500, never a request that waits for the engine to come back — and writes nothing.
+ */
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { createDb } from '../../lib/db.ts'
 import { tcpProxy } from '../../lib/tcp-proxy.ts'
 import { config } from '../helpers.ts'
+import { demoContractOrder } from '../../lib/seed.ts'
 import { keys, newKey, openApi } from './support.ts'
 
 test('a POST while the database is unreachable: 503 database-unavailable, and the same key works once it is back', async () => {
@@ -26,6 +30,24 @@ test('a POST while the database is unreachable: 503 database-unavailable, and th
     await api.close()
     await db.destroy()
     await proxy.close()
+  }
+})
+
+test('a POST while the engine is unreachable: 503 engine-unavailable after a few seconds, and no order written', async () => {
+  const api = await openApi({ config: { ...config, CAMUNDA_GRPC_ADDRESS: '127.0.0.1:9' } })
+  try {
+    const before = Number((await api.db('orders').count({ n: '*' }))[0].n)
+    const asked = Date.now()
+    const answer = await api.app.inject({
+      method: 'POST', url: '/orders', payload: { channel: 'contract', ...demoContractOrder() },
+      headers: { 'x-api-key': keys.integrator, 'idempotency-key': newKey() },
+    })
+    assert.is(answer.statusCode, 503, answer.body)
+    assert.is(answer.json().code, 'engine-unavailable')
+    assert.ok(Date.now() - asked < 30000, `answered after ${Date.now() - asked} ms`)
+    assert.is(Number((await api.db('orders').count({ n: '*' }))[0].n), before, 'no order row')
+  } finally {
+    await api.close()
   }
 })
 
