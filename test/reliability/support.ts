@@ -77,52 +77,39 @@ export function losingFirstCompletion(zeebe: ZeebeClient) {
   return { client, state }
 }
 
-/** Counts the calls to the payment provider; the first may be held back `firstDelayMs`. */
-export function countingPayment(base: PaymentClient, hooks: { firstDelayMs?: number; onFirstCall?: () => Promise<void> | void } = {}) {
-  const calls: RefundRequest[] = []
-  const client: PaymentClient = {
-    ...base,
-    async refund(request) {
-      calls.push(request)
-      const answer = await base.refund(request)
-      if (calls.length === 1) {
-        if (hooks.firstDelayMs) await new Promise((resolve) => setTimeout(resolve, hooks.firstDelayMs))
-        await hooks.onFirstCall?.()
-      }
-      return answer
-    },
+type FirstCallHooks = { firstDelayMs?: number; onFirstCall?: () => Promise<void> | void }
+
+/** Wraps one provider call: records each request; the first answer may be held back `firstDelayMs`. */
+function counting<Request extends { idempotencyKey: string }, Answer>(call: (request: Request) => Promise<Answer>, hooks: FirstCallHooks = {}) {
+  const calls: Request[] = []
+  const wrapped = async (request: Request) => {
+    calls.push(request)
+    const answer = await call(request)
+    if (calls.length === 1) {
+      if (hooks.firstDelayMs) await new Promise((resolve) => setTimeout(resolve, hooks.firstDelayMs))
+      await hooks.onFirstCall?.()
+    }
+    return answer
   }
-  return { client, calls, keys: () => new Set(calls.map((c) => c.idempotencyKey)) }
+  return { wrapped, calls, keys: () => new Set(calls.map((c) => c.idempotencyKey)) }
+}
+
+/** Counts the calls to the payment provider; the first may be held back `firstDelayMs`. */
+export function countingPayment(base: PaymentClient, hooks: FirstCallHooks = {}) {
+  const { wrapped, ...counted } = counting((request: RefundRequest) => base.refund(request), hooks)
+  return { client: { ...base, refund: wrapped } as PaymentClient, ...counted }
 }
 
 /** Counts the bookings asked of the carrier; the first may be held back `firstDelayMs`. */
-export function countingCarrier(base: CarrierClient, hooks: { firstDelayMs?: number; onFirstCall?: () => Promise<void> | void } = {}) {
-  const calls: BookingRequest[] = []
-  const client: CarrierClient = {
-    ...base,
-    async book(request) {
-      calls.push(request)
-      const answer = await base.book(request)
-      if (calls.length === 1) {
-        if (hooks.firstDelayMs) await new Promise((resolve) => setTimeout(resolve, hooks.firstDelayMs))
-        await hooks.onFirstCall?.()
-      }
-      return answer
-    },
-  }
-  return { client, calls, keys: () => new Set(calls.map((c) => c.idempotencyKey)) }
+export function countingCarrier(base: CarrierClient, hooks: FirstCallHooks = {}) {
+  const { wrapped, ...counted } = counting((request: BookingRequest) => base.book(request), hooks)
+  return { client: { ...base, book: wrapped } as CarrierClient, ...counted }
 }
 
 /** Counts the messages asked of the notifier. */
 export function countingNotifier(base: NotifierClient) {
-  const calls: Notification[] = []
-  const client: NotifierClient = {
-    async notify(notification) {
-      calls.push(notification)
-      return base.notify(notification)
-    },
-  }
-  return { client, calls, keys: () => new Set(calls.map((c) => c.idempotencyKey)) }
+  const { wrapped, ...counted } = counting((notification: Notification) => base.notify(notification))
+  return { client: { notify: wrapped } as NotifierClient, ...counted }
 }
 
 /** Starts the one worker `taskType` under its test job type, with the given faults. */
