@@ -278,7 +278,6 @@ export function createDriver(options: {
     finished: () => next >= count && state.orders.every((o) => o.done),
     settle: () => Promise.allSettled([...inFlight]),
     instanceKeys: () => [...orderOf.keys()],
-    orderOf: (key: string) => orderOf.get(key),
   }
 }
 

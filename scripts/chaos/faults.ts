@@ -25,7 +25,6 @@ export function superviseWorkers(options: { env: NodeJS.ProcessEnv; say: (line: 
   let child: ChildProcess | undefined
   let stopping = false
   let starts = 0
-  let ready = 0
 
   const start = () => {
     starts++
@@ -39,7 +38,6 @@ export function superviseWorkers(options: { env: NodeJS.ProcessEnv; say: (line: 
     const lines = (chunk: Buffer) => {
       for (const line of chunk.toString().split('\n')) {
         if (line.startsWith('chaos: SIGKILL after')) kills.push({ at: Date.now(), kind: 'after-effect', detail: line.slice(7) })
-        else if (line.startsWith('chaos: workers ready')) ready++
         else if (/"level":"(error)"|Error:/.test(line) && !/CANCELLED|UNAVAILABLE|ECONNREFUSED|terminat|Connection/i.test(line)) say(`workers: ${line.slice(0, 300)}`)
       }
     }
@@ -57,7 +55,6 @@ export function superviseWorkers(options: { env: NodeJS.ProcessEnv; say: (line: 
   return {
     kills,
     starts: () => starts,
-    ready: () => ready,
     /** SIGKILL at a random moment (whatever the workers are doing). */
     kill() {
       if (!child?.pid) return false

@@ -46,5 +46,4 @@ await withConfig(async (config) => {
   const camunda = createCamunda(config)
   const modules = (await loadWorkerModules()).map(killable)
   await startWorkers({ config, zeebe: camunda.getZeebeGrpcApiClient(), deps: workerDeps(config, db), modules })
-  writeSync(1, 'chaos: workers ready\n')
 })
