@@ -117,14 +117,18 @@ export async function verify(options: { db: Knex; rest: EngineRest; state: Drive
     [...done].filter((key) => !recorded.has(key)).map((key) => `${service} did ${key} but PostgreSQL has no row for it`)
   const missing = (service: string, done: Set<string>, recorded: string[]) =>
     recorded.filter((key) => !done.has(key)).map((key) => `PostgreSQL records ${key} but the ${service} never did it`)
-  const ourKey = (key: string) => orderNumbers.some((n) => key.includes(n)) || refunds.some((r) => r.idempotency_key === key) || shipments.some((s) => s.idempotency_key === key)
+  // The run's own effects are those for its orders: every carrier and payment request names its order
+  // (the workers may also take jobs of other instances on a shared engine).
+  const ourOrders = new Set(orderNumbers)
+  const ourEffects = (service: Call['service']) =>
+    new Set(calls.filter((c) => c.service === service && c.answer === 'effect' && ourOrders.has(String(c.body.orderNumber))).map((c) => c.key))
   const refundKeys = refunds.filter((x) => x.status === 'succeeded').map((x) => x.idempotency_key)
   const bookingKeys = shipments.filter((x) => x.tracking_number).map((x) => x.idempotency_key)
   const sentKeys = notifications.filter((x) => x.status === 'sent' && x.channel === 'webhook').map((x) => x.idempotency_key)
   const outside = [
-    ...orphan('payment provider', new Set([...paid].filter(ourKey)), new Set(refunds.map((x) => x.idempotency_key))),
+    ...orphan('payment provider', ourEffects('payment'), new Set(refunds.map((x) => x.idempotency_key))),
     ...missing('payment provider', paid, refundKeys),
-    ...orphan('carrier', new Set([...booked].filter(ourKey)), new Set(shipments.map((x) => x.idempotency_key))),
+    ...orphan('carrier', ourEffects('carrier'), new Set(shipments.map((x) => x.idempotency_key))),
     ...missing('carrier', booked, bookingKeys),
     ...missing('notification webhook', told, sentKeys),
   ]

@@ -17,7 +17,7 @@ import { verify } from '../../scripts/chaos/verify.ts'
 import { config, rest, uniqueOrderNumber } from '../helpers.ts'
 import { insertOrder } from '../reliability/support.ts'
 
-test('the checks catch a cancelled order refunded twice, an effect PostgreSQL does not know and an order the engine does not know', async () => {
+test('the checks catch a cancelled order refunded twice, effects PostgreSQL does not know (by order key and by job key) and an order the engine does not know', async () => {
   const db = createDb(config.DATABASE_URL)
   try {
     const orderNumber = uniqueOrderNumber('SO')
@@ -31,8 +31,10 @@ test('the checks catch a cancelled order refunded twice, an effect PostgreSQL do
       events: [], userTasksCompleted: 0, apiRetries: 0, unexpectedTasks: new Set(),
     }
     const calls = [
-      { service: 'payment' as const, key: `cancellation:${orderNumber}`, at: 0, answer: 'effect' as const, body: {} },
-      { service: 'carrier' as const, key: `shipment:${orderNumber}`, at: 0, answer: 'effect' as const, body: {} },
+      { service: 'payment' as const, key: `cancellation:${orderNumber}`, at: 0, answer: 'effect' as const, body: { orderNumber } },
+      { service: 'carrier' as const, key: `shipment:${orderNumber}`, at: 0, answer: 'effect' as const, body: { orderNumber } },
+      // A job-keyed booking (shipping-book:<element instance>): the key does not name the order, the request does.
+      { service: 'carrier' as const, key: 'shipping-book:2251799813999998', at: 0, answer: 'effect' as const, body: { orderNumber } },
     ]
     const { checks } = await verify({ db, rest, state, calls })
     const failed = (name: string) => checks.find((c) => c.name === name)
@@ -42,6 +44,7 @@ test('the checks catch a cancelled order refunded twice, an effect PostgreSQL do
     assert.match(failed('refunds, bookings and purchase requests exactly once per order step')!.detail, '2 refunds, expected 1')
     assert.is(failed('outside calls match PostgreSQL')?.ok, false)
     assert.match(failed('outside calls match PostgreSQL')!.detail, `carrier did shipment:${orderNumber} but PostgreSQL has no row for it`)
+    assert.match(failed('outside calls match PostgreSQL')!.detail, 'carrier did shipping-book:2251799813999998 but PostgreSQL has no row for it')
     assert.match(failed('outside calls match PostgreSQL')!.detail, `cancellation-again:${orderNumber} but the payment provider never did it`)
   } finally {
     await db.destroy()
