@@ -1,167 +1,128 @@
 /**
- * What the API needs from the engine: start instances, publish messages (gRPC), and read
- * state and history (REST searches, Operate for process instances, and the exporter's
- * user-task records in OpenSearch because of the Tasklist 8.6.0 importer bug, see
- * lib/engine-records.ts). One interface, so tests can count what the API asked for.
+ * What the API needs from the engine, on Operaton's REST API as the API's own engine user: start
+ * instances by process key with the order number as business key, correlate messages, read the
+ * runtime and the relational history, and the deployed BPMN XML. One interface, so tests can count
+ * what the API asked for.
  */
-import type { Camunda8 } from '@camunda8/sdk'
-import { createEngineRest, engineSession, type EngineRest } from '../lib/camunda.ts'
 import type { Config } from '../lib/config.ts'
-import { ports } from '../lib/engine.ts'
+import { createEngineRest, engineCredentials, EngineRestError, toEngineVariables, type EngineRest } from '../lib/engine-rest.ts'
+import type { MessageCorrelation } from '../lib/event-relay.ts'
 
 export interface StartedInstance {
+  /** The engine's process instance id. */
   processInstanceKey: string
+  /** The engine's process definition id (key:version:id). */
   processDefinitionKey: string
 }
 
-export interface Message {
-  name: string
-  correlationKey: string
-  messageId: string
+export interface StartRequest {
+  /** The process definition key (the BPMN process id), e.g. contract-order. */
+  processKey: string
+  /** The business key: the order number (the case number for a service request without order). */
+  businessKey: string
+  /** Set as the flat `orderNumber` variable every instance carries (Tasklist searches by it). */
+  orderNumber: string | null
   variables: Record<string, unknown>
-  /** Milliseconds the engine keeps the message for a subscription that opens later. */
-  timeToLive: number
 }
 
-/** An exported user-task record, reduced to what the API shows. */
-export interface UserTaskRecord {
-  key: string
-  intent: string
-  timestamp: number
-  processInstanceKey: string
-  elementId: string
-  elementInstanceKey: string
-  candidateGroups: string[]
-  assignee: string | null
-  dueDate: string | null
-  variables: Record<string, unknown>
-  /** Who sent the command, when the record names it (authorizations of 8.6). */
-  username: string | null
-}
+export type { MessageCorrelation }
 
 export interface ApiEngine {
-  startProcess(bpmnProcessId: string, variables: Record<string, unknown>): Promise<StartedInstance>
-  publishMessage(message: Message): Promise<void>
+  startProcess(start: StartRequest): Promise<StartedInstance>
   /** Cancels an instance (undoes a start whose database transaction did not commit). */
   cancelProcess(processInstanceKey: string): Promise<void>
-  /** Engine REST API (searches) over the web-session login. */
+  /**
+   * Correlates a message to the one execution that waits for it; the instance it reached, or
+   * null when nothing waits for it yet (the engine keeps no message: the caller keeps it).
+   */
+  correlateMessage(message: MessageCorrelation): Promise<{ processInstanceId: string } | null>
+  /** Ids of the instances of `processKey` with this business key whose executions wait for the message now. */
+  waitingInstances(processKey: string, message: Omit<MessageCorrelation, 'processInstanceId' | 'variables'>): Promise<string[]>
+  /** Engine REST API as the API's user (calls give up after `apiEngineTimeoutMs`). */
   rest: EngineRest
-  /** The deployed BPMN XML of a process definition. */
-  processXml(processDefinitionKey: string): Promise<string>
-  /** Every exported user-task record of the given instances, oldest first. */
-  userTaskRecords(processInstanceKeys: string[]): Promise<UserTaskRecord[]>
-  /** True when the broker answers its topology. */
+  /** The deployed BPMN XML of a process definition (by id). */
+  processXml(processDefinitionId: string): Promise<string>
+  /** True when the engine answers. */
   ready(): Promise<boolean>
 }
 
-interface RawUserTaskRecord {
-  key: number
-  intent: string
-  timestamp: number
-  authorizations?: Record<string, unknown>
-  value: {
-    processInstanceKey: number
-    elementId: string
-    elementInstanceKey: number
-    candidateGroupsList?: string[]
-    assignee?: string
-    dueDate?: string
-    variables?: Record<string, unknown>
-  }
-}
-
 /**
- * The API's engine calls give up after this many retries (about 10 s, 2 s apart at most) and the
- * request is answered 503: an HTTP request must not wait out an engine restart holding its
- * database transaction. Create the API's client with `createCamunda(config, { retries: apiEngineRetries })`.
+ * The API's engine calls give up after this long and the request is answered 503: an HTTP request
+ * must not wait out an engine restart holding its database transaction.
  */
-export const apiEngineRetries = 5
+export const apiEngineTimeoutMs = 10000
 
-/** gRPC ALREADY_EXISTS (6): a message with this `messageId` is still within its time to live. */
-export function isAlreadyPublished(error: unknown): boolean {
-  const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown }
-  return code === 6 || /ALREADY_EXISTS/.test(String(message))
+/** The engine's answer when no execution (and no start event) waits for a correlated message. */
+export function isNothingWaiting(error: unknown): boolean {
+  return error instanceof EngineRestError && error.status === 400 && /no process definition or execution matches/i.test(error.engineMessage)
 }
 
-export function createApiEngine(config: Config, camunda: Camunda8): ApiEngine {
-  const zeebe = camunda.getZeebeGrpcApiClient()
-  const rest = createEngineRest(config)
-  let session: Promise<string> | undefined
+interface CorrelationResult {
+  resultType: 'Execution' | 'ProcessDefinition'
+  execution?: { processInstanceId: string } | null
+  processInstance?: { id: string } | null
+}
+
+/** The API's engine adapter over `/engine-rest` as ENGINE_API_USER. */
+export function createApiEngine(config: Config, rest: EngineRest = createEngineRest(config, engineCredentials(config, 'api'))): ApiEngine {
+  const bounded: EngineRest = {
+    ...rest,
+    get: (path, options) => rest.get(path, { timeoutMs: apiEngineTimeoutMs, ...options }),
+    post: (path, body, options) => rest.post(path, body, { timeoutMs: apiEngineTimeoutMs, ...options }),
+    put: (path, body, options) => rest.put(path, body, { timeoutMs: apiEngineTimeoutMs, ...options }),
+    delete: (path, options) => rest.delete(path, { timeoutMs: apiEngineTimeoutMs, ...options }),
+  }
   return {
-    async startProcess(bpmnProcessId, variables) {
-      const started = await zeebe.createProcessInstance({ bpmnProcessId, variables: JSON.parse(JSON.stringify(variables)) })
-      return { processInstanceKey: String(started.processInstanceKey), processDefinitionKey: String(started.processDefinitionKey) }
-    },
-    async publishMessage({ name, correlationKey, messageId, variables, timeToLive }) {
-      try {
-        await zeebe.publishMessage({ name, correlationKey, messageId, variables: JSON.parse(JSON.stringify(variables)), timeToLive })
-      } catch (error) {
-        // The engine already holds a message with this id: an earlier attempt of this request got
-        // through before its transaction failed. The message is there once, which is what was asked.
-        if (!isAlreadyPublished(error)) throw error
-      }
+    rest: bounded,
+    async startProcess({ processKey, businessKey, orderNumber, variables }) {
+      const started = await bounded.post<{ id: string; definitionId: string }>(`/process-definition/key/${encodeURIComponent(processKey)}/start`, {
+        businessKey,
+        variables: toEngineVariables(orderNumber ? { ...variables, orderNumber } : variables),
+      })
+      return { processInstanceKey: started.id, processDefinitionKey: started.definitionId }
     },
     async cancelProcess(processInstanceKey) {
-      await zeebe.cancelProcessInstance(processInstanceKey)
+      await bounded.delete(`/process-instance/${encodeURIComponent(processInstanceKey)}?skipCustomListeners=true`)
     },
-    rest,
-    async processXml(processDefinitionKey) {
-      // Operate imports a new deployment a second or two after the broker has it: a definition
-      // just deployed answers 404 for that long, so it is asked again for up to 5 s.
-      const notImportedBefore = Date.now() + 5000
-      let fresh = false
-      for (;;) {
-        if (!session || fresh) session = engineSession(config)
-        const response = await fetch(new URL(`/v1/process-definitions/${processDefinitionKey}/xml`, config.CAMUNDA_REST_ADDRESS), {
-          headers: { cookie: await session, accept: 'text/xml' },
-          signal: AbortSignal.timeout(10000),
+    async correlateMessage({ name, businessKey, correlationKeys, localCorrelationKeys = {}, processInstanceId, variables }) {
+      try {
+        const results = await bounded.post<CorrelationResult[]>('/message', {
+          messageName: name,
+          businessKey,
+          ...(Object.keys(correlationKeys).length ? { correlationKeys: toEngineVariables(correlationKeys) } : {}),
+          ...(Object.keys(localCorrelationKeys).length ? { localCorrelationKeys: toEngineVariables(localCorrelationKeys) } : {}),
+          ...(processInstanceId ? { processInstanceId } : {}),
+          processVariables: toEngineVariables(variables),
+          resultEnabled: true,
         })
-        if (response.status === 401 && !fresh) {
-          fresh = true
-          continue
-        }
-        if (response.status === 401) throw new Error(`process definition ${processDefinitionKey}: login refused`)
-        if (response.status === 404 && Date.now() < notImportedBefore) {
-          await new Promise((resolve) => setTimeout(resolve, 500))
-          continue
-        }
-        if (!response.ok) throw new Error(`process definition ${processDefinitionKey}: engine answered ${response.status}`)
-        return response.text()
+        const result = results[0]
+        const instance = result?.execution?.processInstanceId ?? result?.processInstance?.id
+        if (!instance) throw new Error(`the engine correlated ${name} but named no instance`)
+        return { processInstanceId: instance }
+      } catch (error) {
+        if (isNothingWaiting(error)) return null
+        throw error
       }
     },
-    async userTaskRecords(processInstanceKeys) {
-      if (processInstanceKeys.length === 0) return []
-      const response = await fetch(`http://127.0.0.1:${ports.search}/zeebe-record_user-task_*/_search`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({
-          size: 5000,
-          query: { bool: { filter: [{ terms: { 'value.processInstanceKey': processInstanceKeys.map(Number) } }] } },
-          sort: [{ position: 'asc' }],
-        }),
-        signal: AbortSignal.timeout(10000),
+    async waitingInstances(processKey, { name, businessKey, correlationKeys, localCorrelationKeys = {} }) {
+      const equals = (values: Record<string, string>) => Object.entries(values).map(([variable, value]) => ({ name: variable, operator: 'eq', value }))
+      const executions = await bounded.post<{ processInstanceId: string }[]>('/execution', {
+        processDefinitionKey: processKey,
+        businessKey,
+        messageEventSubscriptionName: name,
+        ...(Object.keys(correlationKeys).length ? { processVariables: equals(correlationKeys) } : {}),
+        ...(Object.keys(localCorrelationKeys).length ? { variables: equals(localCorrelationKeys) } : {}),
       })
-      if (response.status === 404) return []
-      if (!response.ok) throw new Error(`engine records search answered ${response.status}`)
-      const hits = ((await response.json()) as { hits: { hits: { _source: RawUserTaskRecord }[] } }).hits.hits
-      return hits.map(({ _source: r }) => ({
-        key: String(r.key),
-        intent: r.intent,
-        timestamp: r.timestamp,
-        processInstanceKey: String(r.value.processInstanceKey),
-        elementId: r.value.elementId,
-        elementInstanceKey: String(r.value.elementInstanceKey),
-        candidateGroups: r.value.candidateGroupsList ?? [],
-        assignee: r.value.assignee || null,
-        dueDate: r.value.dueDate || null,
-        variables: r.value.variables ?? {},
-        username: typeof r.authorizations?.authorized_username === 'string' ? r.authorizations.authorized_username : null,
-      }))
+      return [...new Set(executions.map((e) => e.processInstanceId))]
+    },
+    async processXml(processDefinitionId) {
+      const { bpmn20Xml } = await bounded.get<{ bpmn20Xml: string }>(`/process-definition/${encodeURIComponent(processDefinitionId)}/xml`)
+      return bpmn20Xml
     },
     async ready() {
       try {
-        const topology = await zeebe.topology()
-        return topology.brokers.length > 0
+        await bounded.get('/version', { timeoutMs: 3000 })
+        return true
       } catch {
         return false
       }

@@ -1,13 +1,17 @@
 /**
- * One timeline per order for auditors: the engine's element instances (with the form data and
- * the user of each completed user task, and the step result and actor the workers recorded in
- * `order_events`), the `order_events` rows no element instance accounts for (API events, SLA
- * breaches), and incidents — each with the procedure clause its BPMN element cites.
+ * One timeline per order for auditors, from the engine's relational history and the order
+ * database: the activity instances of every instance of the order (`/history/activity-instance`),
+ * each user task with the user who completed it (`/history/task` and the user operation log) and
+ * the data submitted with it (`/history/detail`), incidents (`/history/incident`), SLA breaches
+ * (`service_level_deadlines` and the `sla` process variable), and the `order_events` rows (the
+ * step result and actor the workers recorded; API events and their delivery) — each step with the
+ * procedure clause its BPMN element cites (the deployed XML's documentation).
  */
 import type { Knex } from 'knex'
+import { fromEngineVariable, type EngineVariable } from '../lib/engine-rest.ts'
 import type { OrderEventRow } from '../lib/repositories/order-events.ts'
 import type { ApiEngine } from './engine.ts'
-import { flowNodes, incidents, instanceTree, recordedInstanceKeys, userTasks } from './order-state.ts'
+import { flowNodes, incidents, instanceTree, isoDate, recordedInstanceKeys } from './order-state.ts'
 import type { ProcessDocs } from './process-docs.ts'
 
 export interface HistoryItem {
@@ -37,18 +41,106 @@ export interface OrderHistory {
 
 const iso = (value: Date | string) => new Date(value).toISOString()
 
+interface HistoricTask {
+  id: string
+  activityInstanceId: string
+  taskDefinitionKey: string
+  assignee: string | null
+  startTime: string
+  endTime: string | null
+  deleteReason: string | null
+}
+
+interface UserOperation {
+  operationId: string
+  operationType: string
+  taskId: string | null
+  userId: string | null
+  timestamp: string
+}
+
+interface HistoricDetail extends Partial<EngineVariable> {
+  type: 'variableUpdate' | 'formField'
+  activityInstanceId: string | null
+  taskId: string | null
+  userOperationId: string | null
+  variableName?: string
+  variableType?: string
+  fieldId?: string
+  fieldValue?: unknown
+  time: string
+}
+
+interface Completion {
+  taskId: string
+  user: string | null
+  at: string | null
+  formData: Record<string, unknown>
+}
+
+/** The user tasks of one instance that ended, by activity instance: who completed them, when, with what data. */
+async function completions(engine: ApiEngine, processInstanceId: string): Promise<Map<string, Completion>> {
+  const id = encodeURIComponent(processInstanceId)
+  const [tasks, operations, details] = await Promise.all([
+    engine.rest.get<HistoricTask[]>(`/history/task?processInstanceId=${id}&finished=true`),
+    engine.rest.get<UserOperation[]>(`/history/user-operation?processInstanceId=${id}&operationType=Complete&maxResults=1000`),
+    engine.rest.get<HistoricDetail[]>(`/history/detail?processInstanceId=${id}&deserializeValues=false&maxResults=5000`),
+  ])
+  const out = new Map<string, Completion>()
+  for (const task of tasks) {
+    if (task.deleteReason && task.deleteReason !== 'completed') continue
+    const completed = operations.find((o) => o.taskId === task.id)
+    const formData: Record<string, unknown> = {}
+    for (const detail of details) {
+      const byTask = detail.taskId === task.id
+      const byOperation = Boolean(completed && detail.userOperationId && detail.userOperationId === completed.operationId)
+      if (!byTask && !byOperation) continue
+      if (detail.type === 'formField' && detail.fieldId) formData[detail.fieldId] = detail.fieldValue
+      if (detail.type === 'variableUpdate' && detail.variableName) {
+        formData[detail.variableName] = fromEngineVariable({ value: detail.value, type: detail.variableType ?? detail.type })
+      }
+    }
+    out.set(task.activityInstanceId, {
+      taskId: task.id,
+      user: completed?.userId ?? task.assignee ?? null,
+      at: isoDate(completed?.timestamp ?? task.endTime),
+      formData,
+    })
+  }
+  return out
+}
+
+/** The `sla` process variable of an instance: the deadline of each guarded step, by SLA id. */
+async function slaOf(engine: ApiEngine, processInstanceId: string): Promise<Record<string, { activityInstanceId?: string; [field: string]: unknown }>> {
+  const found = await engine.rest.get<(EngineVariable & { name: string })[]>(
+    `/history/variable-instance?processInstanceId=${encodeURIComponent(processInstanceId)}&variableName=sla&deserializeValues=false`,
+  )
+  const value = found[0] ? fromEngineVariable(found[0]) : null
+  return value && typeof value === 'object' ? (value as Record<string, { activityInstanceId?: string }>) : {}
+}
+
+interface DeadlineRow {
+  sla_id: string
+  clause: string
+  process_instance_key: string
+  element_id: string
+  element_instance_key: string
+  limit: string | null
+  urgent: boolean
+  due_at: Date
+  escalate_to: string
+  breached_at: Date | null
+}
+
 export async function orderHistory(
   deps: { db: Knex; engine: ApiEngine; processDocs: ProcessDocs },
   order: { order_number: string; process_instance_key: string | null },
 ): Promise<OrderHistory> {
   const { db, engine, processDocs } = deps
   const events: OrderEventRow[] = await db('order_events').where({ order_number: order.order_number }).orderBy('id')
-  const instances = await instanceTree(engine, await recordedInstanceKeys(db, order.order_number, order.process_instance_key))
+  const deadlines: DeadlineRow[] = await db('service_level_deadlines').where({ order_number: order.order_number }).orderBy('id')
+  const instances = await instanceTree(engine, order.order_number, await recordedInstanceKeys(db, order.order_number, order.process_instance_key))
   const processOf = new Map(instances.map((i) => [i.key, i.bpmnProcessId]))
-  const tasks = userTasks(await engine.userTaskRecords(instances.map((i) => i.key)))
-  const completionByElementInstance = new Map(
-    [...tasks.values()].filter((t) => t.completed).map((t) => [t.completed!.elementInstanceKey, { ...t.completed!, assignee: t.assignee }]),
-  )
   const eventsByElementInstance = new Map<string, OrderEventRow[]>()
   for (const row of events) {
     if (!row.element_instance_key) continue
@@ -59,28 +151,34 @@ export async function orderHistory(
 
   for (const instance of instances) {
     const docs = await processDocs(instance.processDefinitionKey).catch(() => new Map())
+    const done = await completions(engine, instance.key)
+    const sla = Object.values(await slaOf(engine, instance.key))
     for (const node of await flowNodes(engine, instance.key)) {
       const doc = docs.get(node.flowNodeId)
       const recorded = eventsByElementInstance.get(node.flowNodeInstanceKey) ?? []
       for (const row of recorded) used.add(row.id)
-      const completion = completionByElementInstance.get(node.flowNodeInstanceKey)
+      const completion = done.get(node.flowNodeInstanceKey)
       const isUserTask = node.type === 'USER_TASK'
       const details: Record<string, unknown> = {}
-      if (completion) details.formData = completion.variables
+      if (completion) details.formData = completion.formData
+      if (node.taskId) details.taskId = node.taskId
+      if (node.calledProcessInstanceId) details.calledProcessInstanceKey = node.calledProcessInstanceId
+      const deadline = sla.filter((d) => d.activityInstanceId === node.flowNodeInstanceKey)
+      if (deadline.length) details.sla = deadline
       if (recorded.length) details.recorded = recorded.map((r) => ({ step: r.step, outcome: r.outcome, ...r.details }))
       items.push({
-        at: node.startDate ? iso(node.startDate) : iso(new Date(0)),
+        at: node.startDate ?? iso(new Date(0)),
         kind: recorded.some((r) => r.outcome === 'sla-breached') ? 'sla-breach' : isUserTask ? 'user-task' : 'step',
         source: recorded.length ? 'engine+order_events' : 'engine',
         processInstanceKey: instance.key,
         bpmnProcessId: instance.bpmnProcessId,
         elementId: node.flowNodeId,
-        elementName: doc?.name ?? null,
+        elementName: doc?.name ?? node.flowNodeName,
         elementType: node.type,
         state: node.state,
-        endedAt: completion ? iso(new Date(completion.timestamp)) : node.endDate ? iso(node.endDate) : null,
+        endedAt: completion?.at ?? node.endDate,
         actor: completion
-          ? (completion.username ?? completion.assignee ?? 'unassigned')
+          ? (completion.user ?? 'unassigned')
           : recorded.length
             ? recorded[recorded.length - 1].actor
             : isUserTask
@@ -95,7 +193,7 @@ export async function orderHistory(
     for (const incident of await incidents(engine, instance.key)) {
       const doc = incident.flowNodeId ? docs.get(incident.flowNodeId) : undefined
       items.push({
-        at: incident.creationTime ? iso(incident.creationTime) : iso(new Date(0)),
+        at: incident.creationTime ?? iso(new Date(0)),
         kind: 'incident',
         source: 'engine',
         processInstanceKey: instance.key,
@@ -104,7 +202,7 @@ export async function orderHistory(
         elementName: doc?.name ?? null,
         elementType: null,
         state: incident.state,
-        endedAt: null,
+        endedAt: incident.endTime,
         actor: 'engine',
         clause: doc?.clause ?? null,
         procedure: doc?.documentation ?? null,
@@ -112,6 +210,33 @@ export async function orderHistory(
         details: { incidentKey: incident.incidentKey, errorMessage: incident.errorMessage },
       })
     }
+  }
+
+  // A breach the escalation recorded in order_events is already on the timeline; the register adds the others.
+  const breachesRecorded = new Set(events.filter((e) => e.outcome === 'sla-breached').map((e) => `${e.element_instance_key}:${String(e.details?.sla ?? e.details?.slaId ?? '')}`))
+  for (const deadline of deadlines) {
+    if (!deadline.breached_at) continue
+    if (breachesRecorded.has(`${deadline.element_instance_key}:${deadline.sla_id}`)) continue
+    items.push({
+      at: iso(deadline.breached_at),
+      kind: 'sla-breach',
+      source: 'order_events',
+      processInstanceKey: deadline.process_instance_key,
+      bpmnProcessId: processOf.get(deadline.process_instance_key) ?? null,
+      elementId: deadline.element_id,
+      elementName: null,
+      elementType: null,
+      state: 'BREACHED',
+      endedAt: null,
+      actor: 'engine',
+      clause: deadline.clause,
+      procedure: null,
+      outcome: 'sla-breached',
+      details: {
+        sla: deadline.sla_id, elementInstanceKey: deadline.element_instance_key, limit: deadline.limit, urgent: deadline.urgent,
+        dueAt: iso(deadline.due_at), escalateTo: deadline.escalate_to, register: 'service_level_deadlines',
+      },
+    })
   }
 
   for (const row of events) {

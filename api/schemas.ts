@@ -147,6 +147,22 @@ const incident = {
   },
 } as const
 
+const pendingEvent = {
+  type: 'object',
+  required: ['messageId', 'message', 'target', 'state', 'acceptedAt', 'expiresAt', 'attempts', 'lastError'],
+  additionalProperties: false,
+  properties: {
+    messageId: { type: 'string' },
+    message: { type: 'string', description: 'The message name, e.g. delivery-confirmed.' },
+    target: { type: 'string', description: 'The process whose wait it is for, e.g. shipment.' },
+    state: { enum: ['pending', 'expired'], description: 'pending: kept and retried until its wait opens; expired: its lifetime ended before any wait for it opened (never delivered).' },
+    acceptedAt: { type: 'string' },
+    expiresAt: { type: 'string' },
+    attempts: { type: 'integer' },
+    lastError: { type: ['string', 'null'], description: 'Why the last attempt did not deliver it.' },
+  },
+} as const
+
 export const orderView = {
   type: 'object',
   required: ['orderNumber', 'channel', 'status', 'processInstanceKey', 'processState', 'engineAvailable', 'currentSteps', 'openUserTasks', 'incidents'],
@@ -166,6 +182,7 @@ export const orderView = {
     currentSteps: { type: 'array', items: step },
     openUserTasks: { type: 'array', items: openTask },
     incidents: { type: 'array', items: incident },
+    events: { type: 'array', items: pendingEvent, description: 'Events accepted for this order that have not reached their wait: pending or expired.' },
   },
 } as const
 
@@ -176,8 +193,8 @@ export const eventAccepted = {
   additionalProperties: false,
   properties: {
     orderNumber: { type: 'string' },
-    message: { type: 'string', description: 'Name of the message published to the engine.' },
-    messageId: { type: 'string', description: 'messageId: the engine drops a second message with it.' },
+    message: { type: 'string', description: 'Name of the message correlated to the waiting process.' },
+    messageId: { type: 'string', description: 'The event id: a retried request keeps it, and the event is delivered once per wait.' },
     correlationKey: { type: 'string' },
     paymentId: { type: 'integer', description: 'The payments row, for payment-received.' },
   },

@@ -9,6 +9,7 @@ import Fastify, { type FastifyError, type FastifyInstance } from 'fastify'
 import type { Knex } from 'knex'
 import type { Config } from '../lib/config.ts'
 import { parseApiKeys, registerAuth } from './auth.ts'
+import { createEventRelay, type EventRelay } from '../lib/event-relay.ts'
 import type { ApiEngine } from './engine.ts'
 import { createProcessDocs, type ProcessDocs } from './process-docs.ts'
 import { databaseUnreachable } from '../lib/db.ts'
@@ -25,7 +26,12 @@ export interface ApiDeps {
   db: Knex
   engine: ApiEngine
   processDocs: ProcessDocs
+  /** Delivers the accepted events (the outbox) to the process waits. */
+  relay: EventRelay
 }
+
+/** What `buildApi` needs; the docs cache and the outbox relay are made when not given. */
+export type BuildDeps = Omit<ApiDeps, 'processDocs' | 'relay'> & Partial<Pick<ApiDeps, 'processDocs' | 'relay'>>
 
 function fieldErrors(error: FastifyError): FieldError[] {
   return (error.validation ?? []).map((v) => {
@@ -77,8 +83,11 @@ export interface BuildOptions {
   logger?: boolean
 }
 
-export async function buildApi(deps: Omit<ApiDeps, 'processDocs'> & Partial<Pick<ApiDeps, 'processDocs'>>, options: BuildOptions = {}): Promise<FastifyInstance> {
-  const full: ApiDeps = { ...deps, processDocs: deps.processDocs ?? createProcessDocs(deps.engine) }
+/**
+ * The API with every route. Unless `deps.relay` is given, an outbox relay is started with it and
+ * stopped when the app closes (a given relay is the caller's to start and stop).
+ */
+export async function buildApi(deps: BuildDeps, options: BuildOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
     logger: options.logger ?? false,
     bodyLimit: deps.config.API_BODY_LIMIT_BYTES,
@@ -86,6 +95,12 @@ export async function buildApi(deps: Omit<ApiDeps, 'processDocs'> & Partial<Pick
       customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: true, allErrors: true, discriminator: true },
     },
   })
+  const relay = deps.relay ?? createEventRelay(deps.db, deps.engine, { log: app.log })
+  if (!deps.relay) {
+    relay.start()
+    app.addHook('onClose', async () => relay.stop())
+  }
+  const full: ApiDeps = { ...deps, processDocs: deps.processDocs ?? createProcessDocs(deps.engine), relay }
   app.addSchema(problemSchema)
   // JSON only: a text body is refused with 415 instead of reaching the schema as a string.
   app.removeContentTypeParser('text/plain')
@@ -124,7 +139,7 @@ export async function buildApi(deps: Omit<ApiDeps, 'processDocs'> & Partial<Pick
 }
 
 /** Builds the API and listens on API_HOST:API_PORT; returns it for `close()`. */
-export async function startApi(deps: Omit<ApiDeps, 'processDocs'>): Promise<FastifyInstance> {
+export async function startApi(deps: BuildDeps): Promise<FastifyInstance> {
   const app = await buildApi(deps, { logger: false })
   await app.listen({ host: deps.config.API_HOST, port: deps.config.API_PORT })
   return app

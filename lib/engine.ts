@@ -1,77 +1,48 @@
 /**
- * The engine, run by the project itself: the Camunda Orchestration Cluster distribution
- * (Zeebe broker + gateway, REST API, Operate, Tasklist) and the OpenSearch node that is its
- * secondary storage, both fetched from Maven Central, unpacked into the data folder, configured
- * from our configuration, started in the background and stopped cleanly.
+ * The engine, run by the project itself: the Spring Boot application in `engine/` (Operaton 1.0.3
+ * with its REST API, Tasklist, Cockpit and Admin), built by Maven from Maven Central, started in
+ * the background on ENGINE_URL's port with its settings taken from our configuration, and stopped
+ * cleanly. Its database is an H2 file in the data folder, or PostgreSQL (its own database).
  */
 import { spawn, spawnSync } from 'node:child_process'
+import { createHash } from 'node:crypto'
 import { existsSync } from 'node:fs'
-import { chmod, chown, mkdir, open, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises'
+import { copyFile, mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises'
 import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { createEngineRest } from './camunda.ts'
 import { dataDir, projectRoot, type Config } from './config.ts'
-import { readListViewMapping, widenTasklistDates } from './engine-tasklist-dates.ts'
+import { ensureDatabase } from './db.ts'
+import { createEngineRest } from './engine-rest.ts'
 
-/**
- * The engine version, pinned here only. Maven Central as reachable from these machines serves
- * the `io.camunda:camunda-zeebe` distribution up to 8.6.0 (no 8.7, 8.8 or 8.9 tarball); see the
- * README's "Engine" section.
- */
-export const CAMUNDA_VERSION = '8.6.0'
-/** OpenSearch for Operate, Tasklist and the REST search API, assembled from Maven Central. */
-export const OPENSEARCH_VERSION = '2.19.1'
+/** The engine release, as pinned in engine/pom.xml (shown by status and the benchmarks). */
+export const OPERATON_VERSION = '1.0.3'
+/** Spin's JSON data format: the one version Maven Central serves (see engine/pom.xml). */
+const SPIN_JSON_ARTIFACT = 'org.operaton.spin:operaton-spin-dataformat-json-jackson:1.0.0'
 
-/** OpenSearch modules the integration-test distribution lacks and Camunda needs. */
-const OPENSEARCH_MODULES = [
-  { name: 'lang-painless', artifact: 'lang-painless', classname: 'org.opensearch.painless.PainlessPlugin', extended: '' },
-  { name: 'parent-join', artifact: 'parent-join-client', classname: 'org.opensearch.join.ParentJoinPlugin', extended: '' },
-  { name: 'mapper-extras', artifact: 'mapper-extras-client', classname: 'org.opensearch.index.mapper.MapperExtrasPlugin', extended: '' },
-  { name: 'aggs-matrix-stats', artifact: 'aggs-matrix-stats-client', classname: 'org.opensearch.search.aggregations.matrix.MatrixAggregationPlugin', extended: '' },
-  { name: 'reindex', artifact: 'reindex-client', classname: 'org.opensearch.index.reindex.ReindexPlugin', extended: '' },
-  { name: 'analysis-common', artifact: 'analysis-common', classname: 'org.opensearch.analysis.common.CommonAnalysisPlugin', extended: 'lang-painless' },
-  { name: 'percolator', artifact: 'percolator-client', classname: 'org.opensearch.percolator.PercolatorPlugin', extended: '' },
-  { name: 'rank-eval', artifact: 'rank-eval-client', classname: 'org.opensearch.index.rankeval.RankEvalPlugin', extended: '' },
-] as const
+const engineDir = path.join(projectRoot, 'engine')
+const engineJar = path.join(engineDir, 'target', 'order-flow-engine.jar')
 
-const MODULE_POLICIES: Record<string, string> = {
-  'lang-painless': `grant {\n  permission java.lang.RuntimePermission "createClassLoader";\n  permission java.lang.RuntimePermission "getClassLoader";\n};\n`,
-  reindex: `grant {\n  permission java.net.SocketPermission "*", "connect";\n};\n`,
-}
-
-export const ports = {
-  grpc: 26500,
-  commandApi: 26501,
-  internalApi: 26502,
-  rest: 8080,
-  management: 9600,
-  search: 9200,
-  searchTransport: 9300,
-  /** lib/tasklist-bridge.ts: Tasklist's way to claim and complete user tasks on 8.6.0. */
-  tasklistBridge: 8088,
-} as const
-
-/** Every path the engine uses, below `<DATA_DIR>/engine`. */
+/** Every path the engine uses, below `<DATA_DIR>/engine`, and its build. */
 export function enginePaths(config: Config) {
   const root = path.join(dataDir(config), 'engine')
   return {
     root,
-    downloads: path.join(root, 'downloads'),
-    camundaHome: path.join(root, `camunda-zeebe-${CAMUNDA_VERSION}`),
-    opensearchHome: path.join(root, `opensearch-${OPENSEARCH_VERSION}`),
-    camundaConfig: path.join(root, 'camunda.yaml'),
-    zeebeData: path.join(root, 'state', 'zeebe'),
-    searchData: path.join(root, 'state', 'opensearch'),
+    jar: engineJar,
+    buildStamp: path.join(engineDir, 'target', 'order-flow-engine.sources-sha256'),
+    /** Copies of built jars that engines run from, so that a rebuild never replaces a running one's. */
+    runJars: path.join(root, 'jars'),
     logs: path.join(root, 'logs'),
-    camundaLog: path.join(root, 'logs', 'camunda.log'),
-    searchLog: path.join(root, 'logs', 'opensearch.log'),
-    camundaPid: path.join(root, 'camunda.pid'),
-    searchPid: path.join(root, 'opensearch.pid'),
-    bridgeLog: path.join(root, 'logs', 'tasklist-bridge.log'),
-    bridgePid: path.join(root, 'tasklist-bridge.pid'),
+    log: path.join(root, 'logs', 'engine.log'),
+    pid: path.join(root, 'engine.pid'),
   }
+}
+
+/** The port of ENGINE_URL. */
+export const enginePort = (config: Config) => {
+  const url = new URL(config.ENGINE_URL)
+  return Number(url.port || (url.protocol === 'https:' ? 443 : 80))
 }
 
 /** A problem the person running the engine can fix; the message says how. */
@@ -92,10 +63,10 @@ interface Jdk {
   major: number
 }
 
-function javaMajor(home: string): number | undefined {
-  const java = path.join(home, 'bin', 'java')
-  if (!existsSync(java)) return undefined
+function javaMajor(java: string): number | undefined {
+  if (!existsSync(java) && java !== 'java') return undefined
   const out = spawnSync(java, ['-version'], { encoding: 'utf8' })
+  if (out.error) return undefined
   const match = /version "(\d+)(?:\.(\d+))?/.exec(`${out.stderr}${out.stdout}`)
   if (!match) return undefined
   const first = Number(match[1])
@@ -109,7 +80,7 @@ export async function candidateJdks(javaHome: string | undefined, jvmDir = '/usr
   const seen = new Set<number>()
   const jdks: Jdk[] = []
   for (const home of homes) {
-    const major = javaMajor(home)
+    const major = javaMajor(path.join(home, 'bin', 'java'))
     if (major !== undefined && !seen.has(major)) {
       seen.add(major)
       jdks.push({ home, major })
@@ -118,245 +89,147 @@ export async function candidateJdks(javaHome: string | undefined, jvmDir = '/usr
   return jdks.sort((a, b) => b.major - a.major)
 }
 
-/** The newest JDK within [min, max]; a clear error naming what was found when none fits. */
-export async function findJava(config: Config, min: number, max: number, purpose: string): Promise<Jdk> {
+/**
+ * The JDK for the engine: JAVA_HOME when set (it must be 17+), else the newest 17+ under
+ * /usr/lib/jvm. A clear error naming what was found when none fits.
+ */
+export async function findJava(config: Config, min = 17): Promise<Jdk> {
   const jdks = await candidateJdks(config.JAVA_HOME)
-  const fit = jdks.find((jdk) => jdk.major >= min && jdk.major <= max)
+  if (config.JAVA_HOME) {
+    const chosen = jdks.find((jdk) => jdk.home === config.JAVA_HOME)
+    if (!chosen) throw new EngineError(`JAVA_HOME=${config.JAVA_HOME} has no working bin/java. Point it at a Java ${min}+ JDK, or unset it.`)
+    if (chosen.major < min) throw new EngineError(`JAVA_HOME=${config.JAVA_HOME} is Java ${chosen.major}; the engine needs Java ${min} or newer.`)
+    return chosen
+  }
+  const fit = jdks.find((jdk) => jdk.major >= min)
   if (fit) return fit
   const found = jdks.length ? jdks.map((j) => `Java ${j.major} at ${j.home}`).join(', ') : 'no JDK'
-  const range = max >= 99 ? `${min} or newer` : `${min} to ${max}`
   throw new EngineError(
-    `${purpose} needs Java ${range}; found ${found}. Install one (e.g. apt-get install openjdk-${min}-jdk-headless, or a Temurin JDK) and set JAVA_HOME to it.`,
+    `the engine needs Java ${min} or newer; found ${found}. Install one (apt-get install openjdk-17-jdk-headless) and set JAVA_HOME to it.`,
   )
 }
 
-/** Checks that Maven runs; the engine is fetched through it. */
+/** Checks that Maven runs; the engine is built with it. */
 export function requireMaven(command = 'mvn'): void {
   const probe = spawnSync(command, ['--version'], { encoding: 'utf8' })
   if (probe.error || probe.status !== 0) {
-    throw new EngineError(`Maven (${command}) is not on the PATH; the engine is fetched through it. Install it (apt-get install maven).`)
+    throw new EngineError(`Maven (${command}) is not on the PATH; the engine is built with it. Install it (apt-get install maven).`)
   }
-}
-
-/** Runs Maven, showing its download progress; an unreachable Maven Central gets its own message. */
-async function mvn(args: string[], cwd: string, say: Say, javaHome: string): Promise<void> {
-  const output: string[] = []
-  const code = await new Promise<number>((resolve, reject) => {
-    const child = spawn('mvn', ['--no-transfer-progress', ...args], { cwd, env: { ...process.env, JAVA_HOME: javaHome } })
-    const keep = (chunk: Buffer) => {
-      output.push(chunk.toString())
-      if (output.length > 400) output.shift()
-    }
-    child.stdout.on('data', keep)
-    child.stderr.on('data', keep)
-    child.on('error', reject)
-    child.on('close', (status) => resolve(status ?? 1))
-  })
-  if (code === 0) return
-  const text = output.join('')
-  if (/Unknown host|UnknownHostException|Connection refused|Network is unreachable|timed out|Could not transfer/i.test(text)) {
-    throw new EngineError(
-      `Maven Central is unreachable (${args.find((a) => a.startsWith('-Dartifact=')) ?? args.join(' ')}). Check the network or a mirror in ~/.m2/settings.xml, then run npm run engine -- install again.\n${tail(text, 8)}`,
-    )
-  }
-  say(`mvn ${args.join(' ')} failed`)
-  throw new EngineError(`Maven failed:\n${tail(text, 20)}`)
 }
 
 function tail(text: string, lines: number): string {
   return text.trimEnd().split('\n').slice(-lines).join('\n')
 }
 
-/** Bytes so far in the local Maven repository folder of `group:artifact:version:type`. */
-async function bytesInLocalRepository(coordinates: string): Promise<number> {
-  const [group, artifact, version] = coordinates.split(':')
-  const dir = path.join(os.homedir(), '.m2', 'repository', ...group.split('.'), artifact, version)
-  try {
-    let total = 0
-    for (const name of await readdir(dir)) total += (await stat(path.join(dir, name))).size
-    return total
-  } catch {
-    return 0
-  }
-}
-
-async function fetchArtifact(coordinates: string, approxMiB: number, into: string, say: Say, javaHome: string): Promise<void> {
-  await mkdir(into, { recursive: true })
-  const started = Date.now()
-  const ticker = setInterval(async () => {
-    const MiB = Math.round((await bytesInLocalRepository(coordinates)) / 1048576)
-    say(`  ${MiB} of about ${approxMiB} MiB fetched (${Math.round((Date.now() - started) / 1000)} s)`)
-  }, 3000)
-  try {
-    await mvn(['-q', 'org.apache.maven.plugins:maven-dependency-plugin:3.8.1:copy', `-Dartifact=${coordinates}`, `-DoutputDirectory=${into}`], into, say, javaHome)
-  } finally {
-    clearInterval(ticker)
-  }
-}
-
-/** Unpacks with tar (or unzip), printing progress by the number of files written. */
-async function unpack(archive: string, into: string, say: Say): Promise<void> {
-  await mkdir(into, { recursive: true })
-  const size = (await stat(archive)).size
-  say(`unpacking ${path.basename(archive)} (${Math.round(size / 1048576)} MiB)`)
-  const [cmd, args] = archive.endsWith('.zip')
-    ? ['unzip', ['-q', '-o', archive, '-d', into]]
-    : ['tar', ['-xzf', archive, '-C', into, '--checkpoint=2000', '--checkpoint-action=echo=%u records']]
+/** Runs Maven in engine/, showing its progress (one line per build step and download count). */
+async function mvn(args: string[], say: Say, javaHome: string, cwd = engineDir): Promise<string> {
+  const output: string[] = []
+  let downloads = 0
   const code = await new Promise<number>((resolve, reject) => {
-    const child = spawn(cmd, args as string[], { stdio: ['ignore', 'inherit', 'pipe'] })
-    child.stderr.on('data', (chunk: Buffer) => {
-      for (const line of chunk.toString().split('\n')) {
-        const records = /(\d+) records/.exec(line)
-        if (records) say(`  ${Math.round((Number(records[1]) * 10240) / 1048576)} MiB unpacked`)
-        else if (line.trim() && line.trim() !== 'tar:') say(line.trim())
+    const child = spawn('mvn', ['-B', '--no-transfer-progress', ...args], { cwd, env: { ...process.env, JAVA_HOME: javaHome } })
+    let partial = ''
+    const take = (chunk: Buffer) => {
+      const text = partial + chunk.toString()
+      const lines = text.split('\n')
+      partial = lines.pop() ?? ''
+      for (const line of lines) {
+        output.push(line)
+        if (output.length > 400) output.shift()
+        if (/^\[INFO\] --- /.test(line)) say(`  ${line.replace(/^\[INFO\] --- /, '').replace(/ ---$/, '')}`)
+        else if (/^\[INFO\] Downloaded from/.test(line) && ++downloads % 50 === 0) say(`  ${downloads} files fetched from Maven Central`)
+        else if (/BUILD (SUCCESS|FAILURE)|Tests run:.*Fail/.test(line)) say(`  ${line.replace(/^\[\w+\] /, '')}`)
       }
-    })
+    }
+    child.stdout.on('data', take)
+    child.stderr.on('data', take)
     child.on('error', reject)
     child.on('close', (status) => resolve(status ?? 1))
   })
-  if (code !== 0) throw new EngineError(`could not unpack ${archive}; delete it and install again`)
+  const text = output.join('\n')
+  if (code === 0) return text
+  if (/Unknown host|UnknownHostException|Connection refused|Network is unreachable|Connect timed out|Could not transfer artifact/i.test(text)) {
+    throw new EngineError(
+      `Maven Central is unreachable, so the engine cannot be built. Check the network (or a mirror in ~/.m2/settings.xml), then run npm run engine -- install again.\n${tail(text, 8)}`,
+    )
+  }
+  throw new EngineError(`building the engine failed (mvn ${args.join(' ')}):\n${tail(text, 25)}`)
 }
 
-// ---------------------------------------------------------------- install
+/** A hash of everything the build reads: the pom and every source file of engine/src. */
+async function sourcesHash(): Promise<string> {
+  const hash = createHash('sha256')
+  const walk = async (dir: string): Promise<string[]> => {
+    const entries = await readdir(dir, { withFileTypes: true })
+    const files = await Promise.all(entries.map((e) => (e.isDirectory() ? walk(path.join(dir, e.name)) : [path.join(dir, e.name)])))
+    return files.flat()
+  }
+  const files = [path.join(engineDir, 'pom.xml'), ...(await walk(path.join(engineDir, 'src', 'main')))].sort()
+  for (const file of files) hash.update(path.relative(engineDir, file)).update('\0').update(await readFile(file)).update('\0')
+  return hash.digest('hex')
+}
 
-/** Fetches and unpacks the engine and its search node when missing; reuses them when present. */
-export async function installEngine(config: Config, say: Say = defaultSay): Promise<void> {
+/** Whether the built jar matches the sources (so install can reuse it). */
+export async function engineBuilt(config: Config): Promise<boolean> {
   const paths = enginePaths(config)
-  const camundaJava = await findJava(config, 21, 99, `Camunda ${CAMUNDA_VERSION}`)
-  await findJava(config, 11, 23, `OpenSearch ${OPENSEARCH_VERSION}`)
-  if (!existsSync(path.join(paths.camundaHome, 'bin', 'camunda'))) {
-    requireMaven()
-    say(`fetching io.camunda:camunda-zeebe:${CAMUNDA_VERSION}:tar.gz (about 300 MB) through Maven`)
-    await fetchArtifact(`io.camunda:camunda-zeebe:${CAMUNDA_VERSION}:tar.gz`, 285, paths.downloads, say, camundaJava.home)
-    await unpack(path.join(paths.downloads, `camunda-zeebe-${CAMUNDA_VERSION}.tar.gz`), paths.root, say)
-  }
-  if (!existsSync(path.join(paths.opensearchHome, 'modules', 'lang-painless', 'plugin-descriptor.properties'))) {
-    requireMaven()
-    say(`fetching org.opensearch.distribution.integ-test-zip:opensearch:${OPENSEARCH_VERSION}:zip (about 50 MB)`)
-    await fetchArtifact(`org.opensearch.distribution.integ-test-zip:opensearch:${OPENSEARCH_VERSION}:zip`, 49, paths.downloads, say, camundaJava.home)
-    await rm(paths.opensearchHome, { recursive: true, force: true })
-    await unpack(path.join(paths.downloads, `opensearch-${OPENSEARCH_VERSION}.zip`), paths.root, say)
-    await installSearchModules(paths.opensearchHome, paths.root, say, camundaJava.home)
-  }
-  for (const archive of [`camunda-zeebe-${CAMUNDA_VERSION}.tar.gz`, `opensearch-${OPENSEARCH_VERSION}.zip`]) {
-    await rm(path.join(paths.downloads, archive), { force: true })
-  }
+  if (!existsSync(paths.jar) || !existsSync(paths.buildStamp)) return false
+  return (await readFile(paths.buildStamp, 'utf8')).trim() === (await sourcesHash())
 }
-
-const artifactOf = (jar: string) => jar.replace(/-\d[\w.-]*\.jar$/, '')
-
-/** Adds each OpenSearch module: its jar and the dependencies OpenSearch does not ship already. */
-async function installSearchModules(home: string, root: string, say: Say, javaHome: string): Promise<void> {
-  const shipped = new Set((await readdir(path.join(home, 'lib'))).map(artifactOf))
-  for (const mod of OPENSEARCH_MODULES) {
-    say(`  adding OpenSearch module ${mod.name}`)
-    const work = path.join(root, 'build', mod.name)
-    await mkdir(work, { recursive: true })
-    await writeFile(
-      path.join(work, 'pom.xml'),
-      `<project xmlns="http://maven.apache.org/POM/4.0.0"><modelVersion>4.0.0</modelVersion>
-<groupId>order-flow.engine</groupId><artifactId>opensearch-module-${mod.name}</artifactId><version>1</version><packaging>pom</packaging>
-<dependencies><dependency><groupId>org.opensearch.plugin</groupId><artifactId>${mod.artifact}</artifactId><version>${OPENSEARCH_VERSION}</version></dependency></dependencies>
-</project>\n`,
-    )
-    await mvn(['-q', 'org.apache.maven.plugins:maven-dependency-plugin:3.8.1:copy-dependencies', '-DincludeScope=runtime', '-DoutputDirectory=jars'], work, say, javaHome)
-    const target = path.join(home, 'modules', mod.name)
-    await mkdir(target, { recursive: true })
-    const extendedJars = mod.extended ? new Set((await readdir(path.join(home, 'modules', mod.extended))).map(artifactOf)) : new Set<string>()
-    for (const jar of await readdir(path.join(work, 'jars'))) {
-      const artifact = artifactOf(jar)
-      if (shipped.has(artifact) || extendedJars.has(artifact)) continue
-      await writeFile(path.join(target, jar), await readFile(path.join(work, 'jars', jar)))
-    }
-    await writeFile(
-      path.join(target, 'plugin-descriptor.properties'),
-      [
-        `description=${mod.name} module`,
-        `version=${OPENSEARCH_VERSION}`,
-        `name=${mod.name}`,
-        `classname=${mod.classname}`,
-        'java.version=11',
-        `opensearch.version=${OPENSEARCH_VERSION}`,
-        'custom.foldername=',
-        `extended.plugins=${mod.extended}`,
-        'has.native.controller=false',
-        '',
-      ].join('\n'),
-    )
-    const policy = MODULE_POLICIES[mod.name]
-    if (policy) await writeFile(path.join(target, 'plugin-security.policy'), policy)
-  }
-  await rm(path.join(root, 'build'), { recursive: true, force: true })
-}
-
-// ---------------------------------------------------------------- configuration
 
 /**
- * The engine configuration. Written as JSON, which Spring reads as YAML: the web apps share one
- * block, and comments live here rather than in the generated file.
+ * Builds the engine application with Maven (engine/target/order-flow-engine.jar), unless the jar
+ * was built from the same sources already. `tests` also runs its unit tests (mvn verify).
  */
-function camundaYaml(config: Config, paths: ReturnType<typeof enginePaths>): string {
-  const search = `http://127.0.0.1:${ports.search}`
-  const webapp = {
-    database: 'opensearch',
-    // The archiver needs OpenSearch's index-management plugin, which Maven Central does not carry.
-    archiverEnabled: false,
-    // The session cookie is only served to 127.0.0.1; the REST clients send no CSRF token.
-    csrfPreventionEnabled: false,
-    importer: { readerBackoff: 500, schedulerBackoff: 500 },
-    opensearch: { url: search },
-    zeebeOpensearch: { url: search, prefix: 'zeebe-record' },
-    zeebe: { gatewayAddress: `127.0.0.1:${ports.grpc}` },
+export async function installEngine(config: Config, say: Say = defaultSay, { tests = false } = {}): Promise<{ built: boolean; ms: number; output: string }> {
+  const started = Date.now()
+  if (!tests && (await engineBuilt(config))) {
+    say(`engine build is up to date (${path.relative(projectRoot, engineJar)})`)
+    return { built: false, ms: Date.now() - started, output: '' }
   }
-  const settings = {
-    server: { address: '127.0.0.1', port: ports.rest },
-    management: { server: { address: '127.0.0.1', port: ports.management } },
-    zeebe: {
-      clock: { controlled: config.ENGINE_CLOCK_CONTROLLED },
-      broker: {
-        gateway: { enable: true, network: { host: '127.0.0.1', port: ports.grpc } },
-        network: { host: '127.0.0.1', commandApi: { port: ports.commandApi }, internalApi: { port: ports.internalApi } },
-        data: {
-          directory: paths.zeebeData,
-          snapshotPeriod: '5m',
-          disk: { freeSpace: { processing: '1GB', replication: '512MB' } },
-        },
-        // Two partitions, so that message correlation crosses partitions as in production.
-        cluster: { clusterSize: 1, replicationFactor: 1, partitionsCount: 2 },
-        threads: { cpuThreadCount: 2, ioThreadCount: 2 },
-        exporters: {
-          opensearch: {
-            className: 'io.camunda.zeebe.exporter.opensearch.OpensearchExporter',
-            args: { url: search, bulk: { delay: 1, size: 1 }, index: { prefix: 'zeebe-record' } },
-          },
-        },
-      },
-    },
-    camunda: {
-      rest: { query: { enabled: true } },
-      database: { type: 'opensearch', url: search },
-      operate: webapp,
-      // Tasklist claims and completes user tasks through the bridge (lib/tasklist-bridge.ts): 8.6.0's
-      // own REST call carries no session and is refused (camunda/camunda#21818).
-      tasklist: { ...webapp, zeebe: { ...webapp.zeebe, restAddress: `http://127.0.0.1:${ports.tasklistBridge}` } },
-    },
-  }
-  return `${JSON.stringify(settings, null, 2)}\n`
+  const java = await findJava(config)
+  requireMaven()
+  say(`building the engine (Operaton ${OPERATON_VERSION}, Java ${java.major}) with Maven; the first build fetches about 150 MB`)
+  // The JSON data format's jar alone: its pom names a parent that Maven Central does not serve.
+  // dependency:get 2.8, outside any project, fetches a jar without reading its descriptor (3.x reads it).
+  await mvn(['-q', 'org.apache.maven.plugins:maven-dependency-plugin:2.8:get', `-Dartifact=${SPIN_JSON_ARTIFACT}`, '-Dtransitive=false'], say, java.home, os.tmpdir())
+  const output = await mvn([tests ? 'verify' : 'package', ...(tests ? [] : ['-DskipTests'])], say, java.home)
+  await writeFile(enginePaths(config).buildStamp, `${await sourcesHash()}\n`)
+  const ms = Date.now() - started
+  say(`engine built in ${(ms / 1000).toFixed(1)} s`)
+  return { built: true, ms, output }
 }
 
-function opensearchYaml(paths: ReturnType<typeof enginePaths>): string {
-  return `# Written by order-flow (lib/engine.ts) at every start.
-cluster.name: order-flow
-node.name: order-flow-search
-network.host: 127.0.0.1
-http.port: ${ports.search}
-transport.port: ${ports.searchTransport}
-discovery.type: single-node
-path.data: ${path.join(paths.searchData, 'data')}
-path.logs: ${path.join(paths.searchData, 'logs')}
-action.auto_create_index: true
-cluster.routing.allocation.disk.threshold_enabled: false
-`
+// ---------------------------------------------------------------- database
+
+interface EngineDatabase {
+  jdbcUrl: string
+  user: string
+  password: string
+  describe: string
+}
+
+/** The JDBC settings of ENGINE_DATABASE_URL; PostgreSQL's database is created when missing. */
+export async function engineDatabase(config: Config): Promise<EngineDatabase> {
+  const url = config.ENGINE_DATABASE_URL
+  if (url.startsWith('h2:')) {
+    const file = path.resolve(dataDir(config), url.slice(3))
+    await mkdir(path.dirname(file), { recursive: true })
+    // One engine per file: H2's file lock refuses a second one (reported by startEngine).
+    return { jdbcUrl: `jdbc:h2:file:${file};DB_CLOSE_ON_EXIT=FALSE`, user: 'sa', password: '', describe: `H2 file ${file}.mv.db` }
+  }
+  const parsed = new URL(url)
+  try {
+    await ensureDatabase(url)
+  } catch (error) {
+    throw new EngineError(
+      `the engine's PostgreSQL (ENGINE_DATABASE_URL, ${parsed.host}) is unreachable or refuses us: ${(error as Error).message}. Start PostgreSQL (pg_ctlcluster <version> main start) or fix ENGINE_DATABASE_URL.`,
+    )
+  }
+  return {
+    jdbcUrl: `jdbc:postgresql://${parsed.host}${parsed.pathname}`,
+    user: decodeURIComponent(parsed.username || 'postgres'),
+    password: decodeURIComponent(parsed.password),
+    describe: `PostgreSQL database ${parsed.pathname.slice(1)} at ${parsed.host}`,
+  }
 }
 
 // ---------------------------------------------------------------- processes
@@ -380,22 +253,14 @@ function portFree(port: number): Promise<boolean> {
   })
 }
 
+/** Refuses ports another program holds, naming them and how to find it. */
 export async function requirePortsFree(list: number[]): Promise<void> {
   const taken: number[] = []
   for (const port of list) if (!(await portFree(port))) taken.push(port)
   if (taken.length) {
     throw new EngineError(
-      `port${taken.length > 1 ? 's' : ''} ${taken.join(', ')} already taken by another program (see: ss -ltnp | grep -E ':(${taken.join('|')})\\b'); stop it, then start the engine again.`,
+      `port${taken.length > 1 ? 's' : ''} ${taken.join(', ')} already taken by another program (see: ss -ltnp | grep -E ':(${taken.join('|')})\\b'); stop it or set ENGINE_URL to another port, then start the engine again.`,
     )
-  }
-}
-
-async function httpOk(url: string, timeoutMs = 2000): Promise<boolean> {
-  try {
-    const response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) })
-    return response.ok
-  } catch {
-    return false
   }
 }
 
@@ -408,209 +273,170 @@ export async function logTail(file: string, lines = 40): Promise<string> {
   }
 }
 
-async function waitFor(what: string, check: () => Promise<boolean>, alive: () => Promise<boolean>, log: string, timeoutMs: number, say: Say) {
-  const started = Date.now()
-  let lastSaid = started
-  while (!(await check())) {
-    if (!(await alive())) throw new EngineError(`${what} stopped while starting. Last lines of ${log}:\n${await logTail(log)}`)
-    if (Date.now() - started > timeoutMs) {
-      throw new EngineError(`${what} not ready after ${timeoutMs / 1000} s. Last lines of ${log}:\n${await logTail(log)}`)
-    }
-    if (Date.now() - lastSaid > 10000) {
-      say(`  waiting for ${what} (${Math.round((Date.now() - started) / 1000)} s)`)
-      lastSaid = Date.now()
-    }
-    await sleep(500)
-  }
-  return Date.now() - started
-}
-
-/** Spawns a detached process with output appended to `log`; returns its pid. */
-async function launch(command: string, args: string[], env: NodeJS.ProcessEnv, log: string, pidFile: string, cwd?: string): Promise<number> {
-  await mkdir(path.dirname(log), { recursive: true })
-  const out = await open(log, 'a')
-  const child = spawn(command, args, { env, cwd, detached: true, stdio: ['ignore', out.fd, out.fd] })
-  await out.close()
-  if (!child.pid) throw new EngineError(`could not start ${command}`)
-  child.unref()
-  await writeFile(pidFile, `${child.pid}\n`)
-  return child.pid
-}
-
-const searchHealthUrl = `http://127.0.0.1:${ports.search}/_cluster/health?wait_for_status=yellow&timeout=1s`
-
-export interface EngineStatus {
-  search: { pid?: number; healthy: boolean }
-  camunda: { pid?: number; healthy: boolean; topology: boolean }
-}
-
-/** Which engine processes run, and whether they answer. */
-export async function engineStatus(config: Config): Promise<EngineStatus> {
-  const paths = enginePaths(config)
-  return {
-    search: { pid: await readPid(paths.searchPid), healthy: await httpOk(searchHealthUrl) },
-    camunda: {
-      pid: await readPid(paths.camundaPid),
-      healthy: await httpOk(`http://127.0.0.1:${ports.management}/actuator/health`),
-      topology: await topologyHealthy(config),
-    },
-  }
-}
-
-/** True when the REST topology shows every partition of the broker healthy. */
-export async function topologyHealthy(config: Config): Promise<boolean> {
+/** True when the REST API answers an authenticated call (the engine is up and its database too). */
+export async function engineReady(config: Config): Promise<boolean> {
   try {
-    const topology = await createEngineRest(config).get<{ brokers?: { partitions?: { health?: string }[] }[]; partitionsCount?: number }>(
-      '/v2/topology',
-    )
-    const partitions = topology.brokers?.flatMap((broker) => broker.partitions ?? []) ?? []
-    return partitions.length === topology.partitionsCount && partitions.every((p) => p.health === 'healthy')
+    await createEngineRest(config).get('/version', { timeoutMs: 2000 })
+    return true
   } catch {
     return false
   }
 }
 
-async function runAsUnprivileged(paths: ReturnType<typeof enginePaths>): Promise<string[]> {
-  // OpenSearch refuses to run as root: as root, run it as nobody and let nobody own its files.
-  if (process.getuid?.() !== 0) return []
-  for (const dir of [paths.opensearchHome, paths.searchData]) {
-    spawnSync('chown', ['-R', '65534:65534', dir])
+/** What an engine that stopped while starting says in its log, in words the person can act on. */
+function startFailure(log: string, database: EngineDatabase): string | undefined {
+  if (/Database may be already in use|lock.*\.mv\.db|FileLockMethod/i.test(log)) {
+    return `the ${database.describe} is locked by another engine. Stop that engine (npm run engine -- stop, or the JVM holding the file), or set ENGINE_DATABASE_URL to another file.`
   }
-  await chown(paths.searchData, 65534, 65534)
-  // nobody must be able to reach its folders: a checkout below a private folder (mode 700)
-  // gets search permission for others on each ancestor that lacks it.
-  for (let dir = path.dirname(paths.root); dir !== path.dirname(dir); dir = path.dirname(dir)) {
-    const mode = (await stat(dir)).mode
-    if ((mode & 0o001) === 0) await chmod(dir, mode | 0o001)
+  if (/Port \d+ was already in use|Address already in use/i.test(log)) return 'its port was taken while it started; stop the other program or set ENGINE_URL to another port.'
+  if (/Connection to .* refused|PSQLException|password authentication failed/i.test(log)) {
+    return `it cannot use ${database.describe}; check that PostgreSQL runs and ENGINE_DATABASE_URL is right.`
   }
-  return ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups']
+  if (/service-levels\.json|business-calendar\.json/.test(log)) return 'processes/service-levels.json or processes/business-calendar.json is invalid (see the log lines below).'
+  return undefined
+}
+
+async function waitUntilReady(config: Config, pid: number, database: EngineDatabase, say: Say, timeoutMs = 180000): Promise<number> {
+  const paths = enginePaths(config)
+  const started = Date.now()
+  let lastSaid = started
+  while (!(await engineReady(config))) {
+    if (!(await readPid(paths.pid))) {
+      const log = await logTail(paths.log, 400)
+      const why = startFailure(log, database)
+      throw new EngineError(`the engine stopped while starting${why ? `: ${why}` : ''}\nLast lines of ${paths.log}:\n${tail(log, 25)}`)
+    }
+    if (Date.now() - started > timeoutMs) throw new EngineError(`the engine (pid ${pid}) is not ready after ${timeoutMs / 1000} s. Last lines of ${paths.log}:\n${await logTail(paths.log)}`)
+    if (Date.now() - lastSaid > 10000) {
+      say(`  waiting for the engine (${Math.round((Date.now() - started) / 1000)} s)`)
+      lastSaid = Date.now()
+    }
+    await sleep(250)
+  }
+  return Date.now() - started
 }
 
 /**
- * Starts the search node and the engine unless they already run, and waits until the engine's
- * management health is UP and the REST topology shows every partition healthy.
- * Returns the milliseconds each part took.
+ * Builds the engine when needed, starts it in the background and waits until its REST API
+ * answers. Returns the milliseconds from launch to ready. Reuses a running engine of ours.
  */
-export async function startEngine(config: Config, say: Say = defaultSay): Promise<{ searchMs: number; camundaMs: number }> {
+export async function startEngine(config: Config, say: Say = defaultSay): Promise<{ ms: number; pid: number }> {
   const paths = enginePaths(config)
+  const running = await readPid(paths.pid)
+  if (running && (await engineReady(config))) {
+    say(`the engine already runs (pid ${running})`)
+    return { ms: 0, pid: running }
+  }
   await installEngine(config, say)
-  const status = await engineStatus(config)
-  let searchMs = 0
-  let camundaMs = 0
-
-  if (!status.search.pid) {
-    await requirePortsFree([ports.search, ports.searchTransport])
-    const jdk = await findJava(config, 11, 23, `OpenSearch ${OPENSEARCH_VERSION}`)
-    await mkdir(path.join(paths.searchData, 'data'), { recursive: true })
-    await mkdir(path.join(paths.searchData, 'logs'), { recursive: true })
-    await writeFile(path.join(paths.opensearchHome, 'config', 'opensearch.yml'), opensearchYaml(paths))
-    const prefix = await runAsUnprivileged(paths)
-    const env = {
-      ...process.env,
-      OPENSEARCH_JAVA_HOME: jdk.home,
-      OPENSEARCH_JAVA_OPTS: `-Xms${config.SEARCH_HEAP_MB}m -Xmx${config.SEARCH_HEAP_MB}m`,
-    }
-    const command = [...prefix, path.join(paths.opensearchHome, 'bin', 'opensearch')]
-    say(`starting OpenSearch ${OPENSEARCH_VERSION} (Java ${jdk.major}, heap ${config.SEARCH_HEAP_MB} MiB)`)
-    await launch(command[0], command.slice(1), env, paths.searchLog, paths.searchPid)
+  const java = await findJava(config)
+  await requirePortsFree([enginePort(config)])
+  const database = await engineDatabase(config)
+  await mkdir(paths.logs, { recursive: true })
+  const jar = await runnableJar(config)
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    ENGINE_PORT: String(enginePort(config)),
+    ENGINE_JDBC_URL: database.jdbcUrl,
+    ENGINE_JDBC_USER: database.user,
+    ENGINE_JDBC_PASSWORD: database.password,
+    ENGINE_ADMIN_USER: config.ENGINE_ADMIN_USER,
+    ENGINE_ADMIN_PASSWORD: config.ENGINE_ADMIN_PASSWORD,
+    ORDER_FLOW_PROCESSES_DIR: path.join(projectRoot, 'processes'),
+    ENGINE_NODE_NAME: `${os.hostname()}:${enginePort(config)}`,
   }
-  searchMs = await waitFor('OpenSearch', () => httpOk(searchHealthUrl), async () => !!(await readPid(paths.searchPid)), paths.searchLog, 180000, say)
-
-  if (!status.camunda.pid) {
-    await requirePortsFree([ports.grpc, ports.commandApi, ports.internalApi, ports.rest, ports.management])
-    const jdk = await findJava(config, 21, 99, `Camunda ${CAMUNDA_VERSION}`)
-    await mkdir(paths.zeebeData, { recursive: true })
-    await writeFile(paths.camundaConfig, camundaYaml(config, paths))
-    // Before Tasklist starts: its list view must take whole-second times (camunda/camunda#27237).
-    const schemaJar = path.join(paths.camundaHome, 'lib', `tasklist-els-schema-${CAMUNDA_VERSION}.jar`)
-    try {
-      await widenTasklistDates(`http://127.0.0.1:${ports.search}`, readListViewMapping(schemaJar), say)
-    } catch (error) {
-      say(`warning: Tasklist's list view keeps its narrow date formats, so its importer may stop (camunda/camunda#27237): ${(error as Error).message}`)
-    }
-    const env = {
-      ...process.env,
-      JAVA_HOME: jdk.home,
-      JAVA_OPTS: `-Xms256m -Xmx${config.ENGINE_HEAP_MB}m -XX:+UseSerialGC -XX:MaxDirectMemorySize=512m -Duser.timezone=UTC`,
-      SPRING_CONFIG_ADDITIONAL_LOCATION: `file:${paths.camundaConfig}`,
-    }
-    say(`starting Camunda ${CAMUNDA_VERSION} (Java ${jdk.major}, heap ${config.ENGINE_HEAP_MB} MiB, clock ${config.ENGINE_CLOCK_CONTROLLED ? 'controlled' : 'real'})`)
-    await launch(path.join(paths.camundaHome, 'bin', 'camunda'), [], env, paths.camundaLog, paths.camundaPid)
-  }
-  const alive = async () => !!(await readPid(paths.camundaPid))
-  camundaMs = await waitFor(
-    'Camunda',
-    async () => (await httpOk(`http://127.0.0.1:${ports.management}/actuator/health`)) && (await topologyHealthy(config)),
-    alive,
-    paths.camundaLog,
-    300000,
-    say,
-  )
-  await startTasklistBridge(paths, say)
-  say(`ready: REST and web apps on ${config.CAMUNDA_REST_ADDRESS}, gRPC on ${config.CAMUNDA_GRPC_ADDRESS}`)
-  return { searchMs, camundaMs }
+  const args = [`-Xmx${config.ENGINE_HEAP_MB}m`, '-XX:+UseSerialGC', '-Xss512k', '-Duser.timezone=UTC', '-Dfile.encoding=UTF-8', '-jar', jar]
+  const out = await open(paths.log, 'a')
+  await out.write(`\n---- ${new Date().toISOString()} starting the engine on ${config.ENGINE_URL} with ${database.describe}\n`)
+  const child = spawn(path.join(java.home, 'bin', 'java'), args, { env, cwd: engineDir, detached: true, stdio: ['ignore', out.fd, out.fd] })
+  await out.close()
+  if (!child.pid) throw new EngineError('could not start java')
+  child.unref()
+  await writeFile(paths.pid, `${child.pid}\n`)
+  say(`starting the engine (pid ${child.pid}, ${database.describe}) on ${config.ENGINE_URL}`)
+  const ms = await waitUntilReady(config, child.pid, database, say)
+  say(`engine ready in ${(ms / 1000).toFixed(1)} s: REST ${config.ENGINE_URL}/engine-rest, Tasklist ${config.ENGINE_URL}/operaton/app/tasklist/`)
+  return { ms, pid: child.pid }
 }
 
-/** Starts the Tasklist bridge (a Node process of its own, like the engine) unless it runs. */
-async function startTasklistBridge(paths: ReturnType<typeof enginePaths>, say: Say): Promise<void> {
-  if (await readPid(paths.bridgePid)) return
-  await requirePortsFree([ports.tasklistBridge])
-  const script = path.join(projectRoot, 'scripts', 'tasklist-bridge.ts')
-  await launch(process.execPath, ['--import', 'tsx', script], { ...process.env }, paths.bridgeLog, paths.bridgePid, projectRoot)
-  await waitFor('the Tasklist bridge', async () => !(await portFree(ports.tasklistBridge)), async () => !!(await readPid(paths.bridgePid)), paths.bridgeLog, 30000, say)
+/**
+ * The jar to run: a copy of the build named by its content hash. A Spring Boot jar must not change
+ * under a running JVM (its classes load lazily from it), and a rebuild writes the same path.
+ */
+async function runnableJar(config: Config): Promise<string> {
+  const paths = enginePaths(config)
+  const hash = createHash('sha256').update(await readFile(paths.jar)).digest('hex').slice(0, 16)
+  const copy = path.join(paths.runJars, `order-flow-engine-${hash}.jar`)
+  if (!existsSync(copy)) {
+    await mkdir(paths.runJars, { recursive: true })
+    const partial = `${copy}.${process.pid}.part`
+    await copyFile(paths.jar, partial)
+    await rename(partial, copy)
+    for (const old of await readdir(paths.runJars)) {
+      if (old !== path.basename(copy) && !old.endsWith('.part')) await rm(path.join(paths.runJars, old), { force: true })
+    }
+  }
+  return copy
 }
 
-async function stopPid(name: string, pidFile: string, say: Say, graceMs = 60000): Promise<void> {
-  const pid = await readPid(pidFile)
-  if (!pid) {
-    await rm(pidFile, { force: true })
-    return
-  }
-  say(`stopping ${name} (pid ${pid})`)
-  process.kill(pid, 'SIGTERM')
-  const deadline = Date.now() + graceMs
+async function waitGone(pid: number, ms: number): Promise<boolean> {
+  const deadline = Date.now() + ms
   while (Date.now() < deadline) {
     try {
       process.kill(pid, 0)
     } catch {
-      await rm(pidFile, { force: true })
-      return
+      return true
     }
-    await sleep(250)
+    await sleep(100)
   }
-  say(`${name} did not stop within ${graceMs / 1000} s; killing it`)
-  process.kill(pid, 'SIGKILL')
-  await rm(pidFile, { force: true })
+  return false
+}
+
+/** Stops the engine (SIGTERM, then SIGKILL after 40 s) and waits until no JVM of it is left. */
+export async function stopEngine(config: Config, say: Say = defaultSay, { hard = false } = {}): Promise<void> {
+  const paths = enginePaths(config)
+  const pid = await readPid(paths.pid)
+  if (!pid) {
+    await rm(paths.pid, { force: true })
+    return
+  }
+  say(`stopping the engine (pid ${pid}${hard ? ', SIGKILL' : ''})`)
+  process.kill(pid, hard ? 'SIGKILL' : 'SIGTERM')
+  if (!(await waitGone(pid, hard ? 30000 : 40000))) {
+    say('the engine did not stop within 40 s; killing it')
+    process.kill(pid, 'SIGKILL')
+    await waitGone(pid, 30000)
+  }
+  await rm(paths.pid, { force: true })
 }
 
 /**
- * Stops Camunda alone — gracefully (SIGTERM) or as a crash (`hard`: SIGKILL) — and starts it
- * again on the same data, its search node left running: the engine restarts of `npm run chaos`.
- * Returns the milliseconds it was away.
+ * Stops the engine — gracefully (SIGTERM) or as a crash (`hard`: SIGKILL) — and starts it again
+ * on the same database: the engine restarts of `npm run chaos`. Returns the milliseconds it was away.
  */
-export async function restartCamunda(config: Config, options: { hard?: boolean } = {}, say: Say = defaultSay): Promise<number> {
-  const paths = enginePaths(config)
+export async function restartEngine(config: Config, options: { hard?: boolean } = {}, say: Say = defaultSay): Promise<number> {
   const stopped = Date.now()
-  const pid = await readPid(paths.camundaPid)
-  if (pid && options.hard) {
-    say(`killing Camunda (pid ${pid}, SIGKILL)`)
-    process.kill(pid, 'SIGKILL')
-    const gone = Date.now() + 30000
-    while ((await readPid(paths.camundaPid)) && Date.now() < gone) await sleep(100)
-    await rm(paths.camundaPid, { force: true })
-  } else {
-    await stopPid('Camunda', paths.camundaPid, say)
-  }
+  await stopEngine(config, say, options)
   await startEngine(config, say)
   return Date.now() - stopped
 }
 
-/** Stops the engine, then its search node; waits until both processes are gone. */
-export async function stopEngine(config: Config, say: Say = defaultSay): Promise<void> {
-  const paths = enginePaths(config)
-  await stopPid('Camunda', paths.camundaPid, say)
-  await stopPid('OpenSearch', paths.searchPid, say)
-  await stopPid('the Tasklist bridge', paths.bridgePid, say, 10000)
+export interface EngineStatus {
+  pid?: number
+  ready: boolean
+  version?: string
+  residentKiB?: number
+}
+
+/** Whether the engine process runs, answers, and how much memory it holds. */
+export async function engineStatus(config: Config): Promise<EngineStatus> {
+  const pid = await readPid(enginePaths(config).pid)
+  let version: string | undefined
+  try {
+    version = (await createEngineRest(config).get<{ version: string }>('/version', { timeoutMs: 2000 })).version
+  } catch {
+    version = undefined
+  }
+  return { pid, ready: version !== undefined, version, residentKiB: pid ? await residentKiB(pid) : undefined }
 }
 
 /** Resident memory (KiB) of a process, from /proc. */
@@ -627,4 +453,13 @@ export async function residentKiB(pid: number): Promise<number | undefined> {
 export function followLog(file: string): () => void {
   const tailer = spawn('tail', ['-n', '50', '-F', file], { stdio: ['ignore', 'inherit', 'inherit'] })
   return () => tailer.kill()
+}
+
+/** Size of the built engine jar in MiB (0 when not built). */
+export async function engineJarMiB(config: Config): Promise<number> {
+  try {
+    return Math.round((await stat(enginePaths(config).jar)).size / 1048576)
+  } catch {
+    return 0
+  }
 }

@@ -1,9 +1,9 @@
 /**
- * The project's models as data: every `processes/*.bpmn` (read with bpmn-moddle and the Zeebe
- * extension), every `processes/*.dmn` and every `forms/*.form`, flattened into the lists the
- * model consistency test, the lint test and the diagram tools ask about: job types, user tasks,
- * called processes and decisions, message subscriptions, timers, documentation and the diagram
- * interchange (which element has a shape or an edge, and where).
+ * The project's models as data: every `processes/*.bpmn` (read with bpmn-moddle and the Camunda 7
+ * extension `camunda:`), every `processes/*.dmn` and every `forms/*.form`, flattened into the lists
+ * the model consistency test, the lint test and the diagram tools ask about: external-task topics,
+ * user tasks, called processes and decisions, message catches, error catches, timers,
+ * documentation and the diagram interchange (which element has a shape or an edge, and where).
  */
 import { readdir, readFile } from 'node:fs/promises'
 import { createRequire } from 'node:module'
@@ -35,13 +35,13 @@ const require = createRequire(import.meta.url)
 const { BpmnModdle } = require('bpmn-moddle') as { BpmnModdle: ModdleConstructor }
 const { DmnModdle } = require('dmn-moddle') as { DmnModdle: ModdleConstructor }
 
-/** The Zeebe moddle extension (zeebe:taskDefinition, zeebe:userTask, ...). */
-export const zeebeSchema = require('zeebe-bpmn-moddle/resources/zeebe.json') as Record<string, unknown>
+/** The Camunda 7 moddle extension (camunda:topic, camunda:candidateGroups, camunda:inputOutput, ...). */
+export const camundaSchema = require('camunda-bpmn-moddle/resources/camunda.json') as Record<string, unknown>
 
-/** A BPMN moddle that understands the Zeebe and Camunda Modeler attributes our diagrams carry. */
+/** A BPMN moddle that understands the Camunda 7 and Camunda Modeler attributes our diagrams carry. */
 export function createBpmnModdle(): ModdleInstance {
   return new BpmnModdle({
-    zeebe: zeebeSchema,
+    camunda: camundaSchema,
     modeler: require('../scripts/modeler-moddle.json'),
   })
 }
@@ -87,42 +87,58 @@ export interface ProcessModel {
   elements: ModelElement[]
 }
 
-/** A `zeebe:taskDefinition` on a service task (or any other job-based element), or an execution listener's job type. */
-export interface JobTypeUse {
-  type: string
-  retries?: string
+/** An external task: `camunda:type="external"` with its `camunda:topic` (= the worker module name). */
+export interface TopicUse {
+  topic: string
+  /** `camunda:properties` of the element (the worker's custom headers). */
+  properties: Record<string, string>
   elementId: string
   elementType: string
   processId: string
   file: string
 }
 
-/** A user task and how Camunda 8 will run it. */
+/** A user task and how the engine runs it. */
 export interface UserTaskModel {
   id: string
   name?: string
   processId: string
   file: string
-  /** Carries `<zeebe:userTask />` (a Camunda user task, not a job-worker based one). */
-  zeebeUserTask: boolean
+  /** `camunda:formRef` (a Camunda Form deployed with the diagram). */
   formId?: string
+  formRefBinding?: string
   formKey?: string
   candidateGroups: string[]
   assignee?: string
+  dueDate?: string
+  followUpDate?: string
 }
 
-/** A call activity's `zeebe:calledElement`. */
+/** A variable mapping of a call activity (`camunda:in` / `camunda:out`). */
+export interface CallMapping {
+  source?: string
+  sourceExpression?: string
+  target?: string
+  businessKey?: string
+  variables?: string
+}
+
+/** A call activity's `calledElement` and its variable mappings. */
 export interface CalledProcess {
   processId: string
-  propagateAllChildVariables?: boolean
+  binding?: string
+  in: CallMapping[]
+  out: CallMapping[]
   elementId: string
   callerProcessId: string
   file: string
 }
 
-/** A business rule task's `zeebe:calledDecision`. */
+/** A business rule task's `camunda:decisionRef`. */
 export interface CalledDecision {
   decisionId: string
+  binding?: string
+  mapDecisionResult?: string
   resultVariable?: string
   elementId: string
   processId: string
@@ -135,10 +151,12 @@ export interface MessageSubscription {
   elementType: string
   kind: 'process-start' | 'event-sub-process-start' | 'intermediate' | 'boundary' | 'receive-task'
   messageName?: string
-  /** `zeebe:subscription correlationKey`; a message start event of a process has none. */
-  correlationKey?: string
-  /** False only for a message start event of a process (the engine correlates nothing there). */
-  needsCorrelationKey: boolean
+  /**
+   * Local input parameters of the catching element: a local correlation key (e.g. `requestNumber`
+   * where one order waits several times for the same message). Correlation is otherwise by the
+   * business key (the order number).
+   */
+  localVariables: string[]
   processId: string
   file: string
 }
@@ -151,6 +169,18 @@ export interface TimerModel {
   timeDate?: string
   timeCycle?: string
   documentation: string
+  processId: string
+  file: string
+}
+
+/** An error boundary event or error start event (of an event sub-process) and the code it catches. */
+export interface ErrorCatch {
+  elementId: string
+  elementType: string
+  /** The error code; undefined for a catch-all (no errorRef or no code). */
+  errorCode?: string
+  /** The activity the boundary event is attached to, or the scope an error start event serves. */
+  scopeId: string
   processId: string
   file: string
 }
@@ -219,11 +249,13 @@ export interface ProjectModel {
   processes: ProcessModel[]
   decisions: DecisionModel[]
   forms: FormModel[]
-  jobTypes: JobTypeUse[]
+  /** External tasks and their topics. */
+  topics: TopicUse[]
   userTasks: UserTaskModel[]
   calledProcesses: CalledProcess[]
   calledDecisions: CalledDecision[]
   messages: MessageSubscription[]
+  errorCatches: ErrorCatch[]
   timers: TimerModel[]
   diagrams: DiagramModel[]
   /** Every flow element of every process. */
@@ -234,11 +266,18 @@ const is = (node: ModdleNode | undefined, type: string) => node?.$type === type
 const list = (value: unknown) => (Array.isArray(value) ? (value as ModdleNode[]) : [])
 const body = (node: unknown) => (node as { body?: string } | undefined)?.body?.trim()
 
-/** The Zeebe extension element of `type` (e.g. `zeebe:TaskDefinition`) on an element, if any. */
-export function extension(node: ModdleNode, type: string): ModdleNode | undefined {
+/** The extension elements of `type` (e.g. `camunda:In`) on an element. */
+export function extensions(node: ModdleNode, type: string): ModdleNode[] {
   const extensionElements = node.extensionElements as { values?: ModdleNode[] } | undefined
-  return (extensionElements?.values ?? []).find((value) => value.$type === type)
+  return (extensionElements?.values ?? []).filter((value) => value.$type === type)
 }
+
+/** The first extension element of `type` (e.g. `camunda:InputOutput`) on an element, if any. */
+export function extension(node: ModdleNode, type: string): ModdleNode | undefined {
+  return extensions(node, type)[0]
+}
+
+const str = (value: unknown) => (typeof value === 'string' && value.trim() ? value : undefined)
 
 function documentationOf(node: ModdleNode): string {
   return list(node.documentation)
@@ -326,67 +365,80 @@ async function readBpmn(model: ProjectModel, file: string) {
   for (const element of inFile) {
     const { node, id: elementId, processId } = element
     const at = { elementId, processId, file }
-    const taskDefinition = extension(node, 'zeebe:TaskDefinition')
-    if (taskDefinition) {
-      model.jobTypes.push({
-        type: String(taskDefinition.type ?? ''),
-        retries: taskDefinition.retries as string | undefined,
+    const messageDefinition = list(node.eventDefinitions).find((d) => is(d, 'bpmn:MessageEventDefinition'))
+    const external = [node, messageDefinition].find((n) => n?.type === 'external')
+    if (external) {
+      const properties = extension(node, 'camunda:Properties') as { values?: ModdleNode[] } | undefined
+      model.topics.push({
+        topic: String(external.topic ?? ''),
+        properties: Object.fromEntries((properties?.values ?? []).map((p) => [String(p.name ?? ''), String(p.value ?? '')])),
         elementType: element.type,
         ...at,
       })
     }
-    // Execution listeners are jobs too (the sla-deadline start listener of a guarded step).
-    const listeners = extension(node, 'zeebe:ExecutionListeners') as { listeners?: ModdleNode[] } | undefined
-    for (const listener of listeners?.listeners ?? []) {
-      model.jobTypes.push({ type: String(listener.type ?? ''), retries: listener.retries as string | undefined, elementType: element.type, ...at })
-    }
     if (element.type === 'bpmn:UserTask') {
-      const form = extension(node, 'zeebe:FormDefinition')
-      const assignment = extension(node, 'zeebe:AssignmentDefinition')
       model.userTasks.push({
         id: elementId,
         name: element.name,
         processId,
         file,
-        zeebeUserTask: Boolean(extension(node, 'zeebe:UserTask')),
-        formId: form?.formId as string | undefined,
-        formKey: form?.formKey as string | undefined,
-        candidateGroups: String(assignment?.candidateGroups ?? '')
+        formId: str(node.formRef),
+        formRefBinding: str(node.formRefBinding),
+        formKey: str(node.formKey),
+        candidateGroups: String(node.candidateGroups ?? '')
           .split(',')
           .map((group) => group.trim())
           .filter(Boolean),
-        assignee: assignment?.assignee as string | undefined,
+        assignee: str(node.assignee),
+        dueDate: str(node.dueDate),
+        followUpDate: str(node.followUpDate),
       })
     }
-    const calledElement = extension(node, 'zeebe:CalledElement')
-    if (calledElement) {
+    if (element.type === 'bpmn:CallActivity') {
+      const mapping = (m: ModdleNode): CallMapping => ({
+        source: str(m.source),
+        sourceExpression: str(m.sourceExpression),
+        target: str(m.target),
+        businessKey: str(m.businessKey),
+        variables: str(m.variables),
+      })
       model.calledProcesses.push({
-        processId: String(calledElement.processId ?? ''),
-        propagateAllChildVariables: calledElement.propagateAllChildVariables as boolean | undefined,
+        processId: String(node.calledElement ?? ''),
+        binding: str(node.calledElementBinding),
+        in: extensions(node, 'camunda:In').map(mapping),
+        out: extensions(node, 'camunda:Out').map(mapping),
         elementId,
         callerProcessId: processId,
         file,
       })
     }
-    const calledDecision = extension(node, 'zeebe:CalledDecision')
-    if (calledDecision) {
+    if (element.type === 'bpmn:BusinessRuleTask') {
       model.calledDecisions.push({
-        decisionId: String(calledDecision.decisionId ?? ''),
-        resultVariable: calledDecision.resultVariable as string | undefined,
+        decisionId: String(node.decisionRef ?? ''),
+        binding: str(node.decisionRefBinding),
+        mapDecisionResult: str(node.mapDecisionResult),
+        resultVariable: str(node.resultVariable),
         ...at,
       })
     }
     const kind = messageKind(element)
     if (kind) {
-      const definition = list(node.eventDefinitions).find((d) => is(d, 'bpmn:MessageEventDefinition'))
-      const message = (element.type === 'bpmn:ReceiveTask' ? node.messageRef : definition?.messageRef) as ModdleNode | undefined
-      const subscription = message && extension(message, 'zeebe:Subscription')
+      const message = (element.type === 'bpmn:ReceiveTask' ? node.messageRef : messageDefinition?.messageRef) as ModdleNode | undefined
+      const io = extension(node, 'camunda:InputOutput') as { inputParameters?: ModdleNode[] } | undefined
       model.messages.push({
         elementType: element.type,
         kind,
         messageName: message?.name,
-        correlationKey: subscription?.correlationKey as string | undefined,
-        needsCorrelationKey: kind !== 'process-start',
+        localVariables: (io?.inputParameters ?? []).map((p) => String(p.name ?? '')),
+        ...at,
+      })
+    }
+    const errorDefinition = list(node.eventDefinitions).find((d) => is(d, 'bpmn:ErrorEventDefinition'))
+    if (errorDefinition && (element.type === 'bpmn:BoundaryEvent' || element.type === 'bpmn:StartEvent')) {
+      model.errorCatches.push({
+        elementType: element.type,
+        errorCode: str((errorDefinition.errorRef as ModdleNode | undefined)?.errorCode),
+        scopeId: element.type === 'bpmn:BoundaryEvent' ? (element.attachedTo ?? '') : (element.ancestors[1] ?? processId),
         ...at,
       })
     }
@@ -478,11 +530,12 @@ export async function loadModel(root = projectRoot): Promise<ProjectModel> {
     processes: [],
     decisions: [],
     forms: [],
-    jobTypes: [],
+    topics: [],
     userTasks: [],
     calledProcesses: [],
     calledDecisions: [],
     messages: [],
+    errorCatches: [],
     timers: [],
     diagrams: [],
     elements: [],

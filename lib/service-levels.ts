@@ -3,22 +3,24 @@
  * process owners edit: one row per guarded step, naming its clause, the element it guards, how
  * its due date is found (a real-time duration, working time on the business calendar, a date
  * before or after a date of the order, month end, a daily time), who is told when it is missed,
- * and whether the work is handed up instead of going on. `deadlineOf` turns a row into the due
- * date and follow-up date that the element's timer and its Tasklist task both use; the urgent
- * policy (D7 4) shortens the levels of urgent orders in one place.
+ * and whether the work is handed up instead of going on.
+ *
+ * The due instants are computed in the engine, not here: the engine's `serviceLevels` bean
+ * (engine/src/main/java/org/orderflow/engine/sla) reads the same file and the business calendar,
+ * and diagrams call it (`${serviceLevels.due(execution, 'gmApproval')}`), so there is one
+ * calendar implementation. This module keeps the file's schema (model tests and the start-up
+ * check use it) and the shape of the `sla.<id>` variable the bean writes.
  */
 import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import { Ajv } from 'ajv'
-import { DateTime, Duration } from 'luxon'
-import type { BusinessCalendar } from './calendar.ts'
 import { projectRoot } from './config.ts'
 import { teams } from './notify.ts'
 
 export type ServiceLevelKind = 'duration' | 'working-duration' | 'before-date' | 'after-date' | 'month-end' | 'daily-at'
 
 export interface ServiceLevel {
-  /** camelCase id: the timer waits for `=sla.<id>.due`. */
+  /** camelCase id: the timer waits for `${serviceLevels.due(execution, '<id>')}`. */
   id: string
   /** The clause in the catalogue's notation, e.g. D10 2C. */
   clause: string
@@ -53,7 +55,11 @@ export interface ServiceLevelTable {
   levels: ServiceLevel[]
 }
 
-/** What the guarded element gets as `sla.<id>`, and what the deadline register stores. */
+/**
+ * What the engine's `serviceLevels` bean keeps in the process variable `sla` as `sla.<id>` for
+ * the guarded activity instance (its timer and its task share it), and what escalation-notify
+ * records in the deadline register when the level is missed.
+ */
 export interface Deadline {
   id: string
   clause: string
@@ -68,6 +74,8 @@ export interface Deadline {
   followUp: string
   escalateTo: string
   interrupting: boolean
+  /** The guarded activity instance (the step key of the escalation's register row). */
+  activityInstanceId: string | null
 }
 
 const isoDuration = '^P(?!$)(\\d+Y)?(\\d+M)?(\\d+W)?(\\d+D)?(T(?=\\d)(\\d+H)?(\\d+M)?(\\d+S)?)?$'
@@ -174,112 +182,10 @@ export function valueAt(variables: Record<string, unknown>, dotted: string): unk
   return value
 }
 
-/** The root variable names the table reads (what the sla-deadline worker fetches). */
+/** The root variable names the table reads (the variables the engine bean reads). */
 export function variablesRead(table: ServiceLevelTable): string[] {
   const paths = [table.urgentPolicy.variable, ...table.levels.flatMap((l) => [l.reference, l.limitWhen?.variable])]
   return [...new Set(paths.filter((p): p is string => Boolean(p)).map((p) => p.split('.')[0]))].sort()
-}
-
-const durationMinutes = (iso: string, minutesPerDay: number) => {
-  const d = Duration.fromISO(iso)
-  // In working time a day is a working day; hours and minutes are working hours and minutes.
-  return (d.years * 365 + d.months * 30 + d.weeks * 7 + d.days) * minutesPerDay + d.hours * 60 + d.minutes + d.seconds / 60
-}
-
-/**
- * The limit of a row for these variables: limitWhen first, then the urgent policy, which scales
- * duration and working-duration limits by its factor (working days in working minutes, so half
- * of P1D is half a working day), never below its minimum, unless the row names an urgentLimit.
- */
-export function effectiveLimit(
-  table: ServiceLevelTable,
-  level: ServiceLevel,
-  variables: Record<string, unknown>,
-): { limit: string | null; urgent: boolean; factor: number } {
-  let limit = level.limit ?? null
-  if (level.limitWhen && valueAt(variables, level.limitWhen.variable) === level.limitWhen.equals) limit = level.limitWhen.limit
-  const policy = table.urgentPolicy
-  const urgent = valueAt(variables, policy.variable) === policy.equals
-  if (!urgent || limit === null || (level.kind !== 'duration' && level.kind !== 'working-duration')) return { limit, urgent, factor: 1 }
-  if (level.urgentLimit) return { limit: level.urgentLimit, urgent, factor: 1 }
-  return { limit, urgent, factor: policy.factor }
-}
-
-/** A reference date of a variable: a date (YYYY-MM-DD) or an ISO date-time. */
-function referenceDate(level: ServiceLevel, variables: Record<string, unknown>, zone: string): { at: DateTime; dateOnly: boolean } | null {
-  const value = valueAt(variables, level.reference!)
-  if (value === undefined || value === null || value === '') return null
-  if (typeof value !== 'string') throw new Error(`service level ${level.id} (${level.clause}): ${level.reference} = ${JSON.stringify(value)} is not a date`)
-  const dateOnly = /^\d{4}-\d{2}-\d{2}$/.test(value)
-  // A date-time without an offset is local time of the calendar's zone.
-  const at = DateTime.fromISO(value, { zone })
-  if (!at.isValid) throw new Error(`service level ${level.id} (${level.clause}): ${level.reference} = "${value}" is not a date (YYYY-MM-DD) nor an ISO date-time`)
-  return { at, dateOnly }
-}
-
-/**
- * The deadline of `level` for a step that starts at `start` with these variables. A date-only
- * reference counts from the start of working hours of the day before which (or after whose
- * close) the level falls; a date-time reference is used as it is. Without the reference date
- * (an order that names none) the limit runs as a plain duration from the start.
- */
-export function deadlineOf(table: ServiceLevelTable, level: ServiceLevel, start: Date, variables: Record<string, unknown>, calendar: BusinessCalendar): Deadline {
-  const { limit, urgent, factor } = effectiveLimit(table, level, variables)
-  const minimumMinutes = durationMinutes(table.urgentPolicy.minimum, 24 * 60)
-  const scaled = (minutes: number) => (factor === 1 ? minutes : Math.max(minutes * factor, minimumMinutes))
-  const zone = calendar.definition.timeZone
-  const [firstPeriod] = calendar.definition.workingHours
-  const lastPeriod = calendar.definition.workingHours.at(-1)!
-  const atTime = (day: DateTime, hhmm: string) => day.startOf('day').set({ hour: Number(hhmm.slice(0, 2)), minute: Number(hhmm.slice(3, 5)) })
-  let due: Date
-  switch (level.kind) {
-    case 'duration':
-      due = new Date(start.getTime() + Math.round(scaled(durationMinutes(limit!, 24 * 60)) * 60000))
-      break
-    case 'working-duration':
-      due = calendar.addWorkingMinutes(start, scaled(durationMinutes(limit!, calendar.minutesPerDay)))
-      break
-    case 'before-date': {
-      const reference = referenceDate(level, variables, zone)
-      if (!reference) {
-        due = new Date(start.getTime() + Duration.fromISO(limit!).toMillis())
-        break
-      }
-      const { at, dateOnly } = reference
-      if (level.workingDays) due = calendar.workingDaysBefore(at.toJSDate(), Duration.fromISO(limit!).as('days'))
-      else if (dateOnly) due = atTime(at.minus(Duration.fromISO(limit!)), firstPeriod.from).toJSDate()
-      else due = at.minus(Duration.fromISO(limit!)).toJSDate()
-      break
-    }
-    case 'after-date': {
-      const reference = referenceDate(level, variables, zone)
-      if (!reference) {
-        due = new Date(start.getTime() + Duration.fromISO(limit!).toMillis())
-        break
-      }
-      const { at, dateOnly } = reference
-      due = (dateOnly ? atTime(at, lastPeriod.to) : at).plus(Duration.fromISO(limit!)).toJSDate()
-      break
-    }
-    case 'month-end':
-      due = calendar.lastWorkingMomentOfMonth(start)
-      break
-    case 'daily-at':
-      throw new Error(`service level ${level.id} (${level.clause}) is a daily timer start event, not a step deadline`)
-  }
-  const followUp = due.getTime() <= start.getTime() ? due : new Date(start.getTime() + (due.getTime() - start.getTime()) / 2)
-  return {
-    id: level.id,
-    clause: level.clause,
-    kind: level.kind,
-    limit: limit === null ? null : factor === 1 ? limit : `${limit} × ${factor}`,
-    urgent,
-    startedAt: start.toISOString(),
-    due: due.toISOString(),
-    followUp: followUp.toISOString(),
-    escalateTo: level.escalateTo.join(','),
-    interrupting: level.interrupting,
-  }
 }
 
 /** The rows that guard one element of one process. */

@@ -1,6 +1,5 @@
 /** Wiring shared by `npm start`, `npm run workers` and the tests: database, repositories, workers. */
 import type { Knex } from 'knex'
-import type { Camunda8 } from '@camunda8/sdk'
 import type { Config } from './config.ts'
 import { createDb, ensureDatabase, migrateLatest } from './db.ts'
 import { createOutsideServices } from './clients/outside-services.ts'
@@ -20,12 +19,7 @@ export function workerDeps(config: Config, db: Knex): WorkerDeps {
   return { db, config, ...createRepositories(db), outside: createOutsideServices(config) }
 }
 
-/** Starts every worker in `workers/` on the given engine client. */
-export async function runWorkers(config: Config, camunda: Camunda8, db: Knex): Promise<RunningWorkers> {
-  return startWorkers({
-    config,
-    zeebe: camunda.getZeebeGrpcApiClient(),
-    deps: workerDeps(config, db),
-    modules: await loadWorkerModules(),
-  })
+/** Starts every worker in `workers/` against the engine, as the workers' engine user. */
+export async function runWorkers(config: Config, db: Knex): Promise<RunningWorkers> {
+  return startWorkers({ config, deps: workerDeps(config, db), modules: await loadWorkerModules() })
 }

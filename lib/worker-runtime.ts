@@ -1,35 +1,73 @@
 /**
- * Runs every module in `workers/` against the engine with gRPC job streaming: variables checked
- * against the module's schema before any work, a bounded number of jobs in flight per worker,
- * technical faults failed with exponential back-off (an incident at zero retries), and a
- * graceful stop that takes no new jobs and finishes the ones in hand.
+ * Runs every module in `workers/` as external-task workers of the engine, over its REST API
+ * (a thin client of our own, lib/engine-rest.ts, rather than the unmaintained Camunda 7 JS client:
+ * that one shares one default worker id, has no lock extension, a `stop()` that does not wait and
+ * leaves a thrown handler to its lock expiring).
+ *
+ * One long-polling `fetchAndLock` serves all topics of the loaded modules, asking for as many tasks
+ * as there are free slots (WORKER_MAX_JOBS_ACTIVE). Each task's variables are checked against its
+ * module's schema before any work; a handler still running at half its lock gets the lock extended;
+ * a thrown handler is reported as a failure with retries and a back-off (an incident at zero
+ * retries); a business outcome is a BPMN error. Stopping takes no new tasks, lets the open poll
+ * return (it is held by the engine, not by the socket) and hands back whatever it brought, and
+ * waits for the tasks in hand.
  */
+import { randomBytes } from 'node:crypto'
 import { readdir } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { pathToFileURL } from 'node:url'
 import { Ajv, type ErrorObject } from 'ajv'
-import type { Camunda8 } from '@camunda8/sdk'
 import type { Config } from './config.ts'
 import { projectRoot } from './config.ts'
 import { databaseUnreachable } from './db.ts'
+import {
+  createEngineRest,
+  engineCredentials,
+  EngineRestError,
+  EngineUnreachableError,
+  fromEngineVariables,
+  toEngineVariables,
+  type EngineRest,
+  type EngineVariables,
+} from './engine-rest.ts'
 import { log } from './log.ts'
 import type { JobContext, Outcome, WorkerDeps, WorkerModule } from './worker.ts'
 
-type ZeebeClient = ReturnType<Camunda8['getZeebeGrpcApiClient']>
-type JSONDoc = NonNullable<Parameters<StreamedJob['complete']>[0]>
-type ActivatedJob = Awaited<ReturnType<ZeebeClient['activateJobs']>>[number]
-type StreamedJob = Parameters<Parameters<ZeebeClient['streamJobs']>[0]['taskHandler']>[0]
-/** A worker's job stream: the open one, whether it was lost, when it was last opened. */
-interface JobStream {
-  current?: { close(): void }
-  lost: boolean
-  openedAt: number
-}
-
 export const workersDir = path.join(projectRoot, 'workers')
 
-/** Imports every worker module and checks it keeps the contract (file name = job type). */
+/**
+ * Tries of a task whose diagram sets none (the engine leaves its retries null until the first
+ * failure): the first run and two retries, then an incident.
+ */
+export const DEFAULT_RETRIES = 3
+
+/** How often an outcome is sent while the engine answers with a conflict or cannot be reached. */
+const REPORT_ATTEMPTS = 6
+
+/** An optimistic-locking conflict: another transaction changed the same execution first; sending again succeeds. */
+export function isOptimisticLockingConflict(error: EngineRestError): boolean {
+  return error.type === 'OptimisticLockingException' || /OptimisticLockingException|ENGINE-03005/.test(error.engineMessage)
+}
+
+/** A locked external task as `POST /external-task/fetchAndLock` returns it (the fields we read). */
+export interface LockedExternalTask {
+  id: string
+  topicName: string
+  workerId: string
+  processInstanceId: string
+  processDefinitionKey: string
+  activityId: string
+  activityInstanceId: string
+  businessKey: string | null
+  retries: number | null
+  lockExpirationTime: string
+  extensionProperties?: Record<string, string> | null
+  variables?: EngineVariables
+}
+
+/** Imports every worker module and checks it keeps the contract (file name = topic). */
 export async function loadWorkerModules(dir = workersDir): Promise<WorkerModule[]> {
   const files = (await readdir(dir)).filter((file) => file.endsWith('.ts')).sort()
   const modules: WorkerModule[] = []
@@ -57,35 +95,51 @@ export function describeSchemaErrors(errors: ErrorObject[] | null | undefined): 
     .join('; ')
 }
 
-/** Back-off before the next try of a job that failed: 1 s, 2 s, 4 s ... up to a minute. */
+/** Back-off before the next try of a task that failed: 1 s, 2 s, 4 s ... up to a minute. */
 export function retryBackOffMs(attempt: number): number {
   return Math.min(60000, 1000 * 2 ** Math.max(0, attempt))
 }
 
 /**
- * Back-off when the database cannot be reached: 10 s, 20 s, 40 s, so a job's three tries span
- * the minute a PostgreSQL restart or fail-over takes before the job becomes an incident.
+ * Back-off when the database cannot be reached: 10 s, 20 s, 40 s, so a task's three tries span
+ * the minute a PostgreSQL restart or fail-over takes before the task becomes an incident.
  */
 export function databaseBackOffMs(attempt: number): number {
   return Math.min(120000, 10000 * 2 ** Math.max(0, attempt))
 }
 
-/** What the optional `onJobHandled` hook learns of each job a handler ran for (times from Date.now()). */
-/**
- * Camunda 8.6.0's Operate importer passes job error messages through String.format, so a `%`
- * in one stops the import of every later job record for good (seen with "Pass rate 80 %").
- * Messages sent to the engine carry the full-width sign instead; people read it the same.
- */
-export function engineSafeMessage(message: string): string {
-  return message.replaceAll('%', '％')
+/** Pause before polling again while the engine cannot be reached: 1 s, 2 s, 4 s ... up to 30 s. */
+export function engineBackOffMs(attempt: number): number {
+  return Math.min(30000, 1000 * 2 ** Math.max(0, attempt))
 }
 
+/** A worker id unique to this runtime: two processes (or two runtimes in one) never share a lock. */
+export function newWorkerId(): string {
+  return `${os.hostname()}-${process.pid}-${randomBytes(4).toString('hex')}`
+}
+
+/** The handler's view of a locked task (ids mapped as lib/worker.ts documents). */
+export function jobContext(task: LockedExternalTask, variables: Record<string, unknown>): JobContext<unknown> {
+  return {
+    key: task.id,
+    type: task.topicName,
+    processInstanceKey: task.processInstanceId,
+    bpmnProcessId: task.processDefinitionKey,
+    elementId: task.activityId,
+    elementInstanceKey: task.activityInstanceId,
+    retries: task.retries ?? DEFAULT_RETRIES,
+    customHeaders: { ...(task.extensionProperties ?? {}) },
+    variables,
+  }
+}
+
+/** What the optional `onJobHandled` hook learns of each task a handler ran for (times from Date.now()). */
 export interface HandledJob {
   key: string
   type: string
   processInstanceKey: string
   elementInstanceKey: string
-  /** The job reached this worker (stream push or poll answer). */
+  /** The task reached this worker (the poll's answer). */
   receivedAt: number
   handlerStartedAt: number
   handlerEndedAt: number
@@ -96,203 +150,247 @@ export interface HandledJob {
 }
 
 export interface RunningWorkers {
-  /** Takes no new jobs, waits for the jobs in hand (at most `graceMs`), closes the streams. */
+  /** This runtime's worker id, as the engine records it on each task it locks. */
+  workerId: string
+  /**
+   * Takes no new tasks, waits for the open poll to return (handing back what it brings) and for
+   * the tasks in hand, at most `graceMs` in all.
+   */
   stop(graceMs?: number): Promise<void>
   inFlight(): number
 }
 
 /**
- * Starts one stream worker per module, with a safety-net poll beside each stream. With
- * `streaming: false` there is no stream and each worker long-polls instead (a poll held open up
- * to WORKER_POLL_INTERVAL_MS, answered as soon as jobs exist, followed at once by the next) — the
- * classic polling worker, kept for comparison. `onJobHandled` sees the timing of every job.
+ * Starts polling for every module's topic. `engine` defaults to the worker user's client
+ * (ENGINE_WORKER_USER); `workerId` to a fresh unique id; `onJobHandled` sees the timing of every task.
  */
 export async function startWorkers(options: {
   config: Config
-  zeebe: ZeebeClient
   deps: WorkerDeps
   modules: WorkerModule[]
-  streaming?: boolean
+  engine?: EngineRest
+  workerId?: string
   onJobHandled?: (job: HandledJob) => void
 }): Promise<RunningWorkers> {
-  const { config, zeebe, deps, modules, streaming = true, onJobHandled } = options
+  const { config, deps, modules, onJobHandled } = options
+  const engine = options.engine ?? createEngineRest(config, engineCredentials(config, 'worker'))
+  const workerId = options.workerId ?? newWorkerId()
+  const lockDuration = config.WORKER_JOB_TIMEOUT_MS
+  // The long-poll hold: short, because a poll left open at exit stays on the engine and would lock
+  // the next task to a worker that is gone (see stop).
+  const pollHoldMs = config.WORKER_POLL_INTERVAL_MS
+  const maxActive = config.WORKER_MAX_JOBS_ACTIVE
   const ajv = new Ajv({ allErrors: true, strict: false })
+
+  const byTopic = new Map(
+    modules.map((mod) => [mod.taskType, { mod, validate: ajv.compile(mod.variablesSchema), handler: mod.createHandler(deps) }]),
+  )
+  const topics = modules.map((mod) => ({
+    topicName: mod.taskType,
+    lockDuration,
+    variables: Object.keys(mod.variablesSchema.properties),
+    includeExtensionProperties: true,
+  }))
+
   const inHand = new Set<Promise<void>>()
-  const counts = new Map<string, number>()
-  const pollTimers = new Map<string, NodeJS.Timeout>()
+  let slotFreed: () => void = () => undefined
   let stopping = false
-  const workerName = `order-flow-${os.hostname()}-${process.pid}`
-  const streams: JobStream[] = []
+  const stopController = new AbortController()
 
-  // Outcomes are reported by job key, so streamed and polled jobs are handled alike.
-  const fail = (job: ActivatedJob, errorMessage: string, retries: number, retryBackOff = 0) =>
-    zeebe.failJob({ jobKey: job.key, errorMessage: engineSafeMessage(errorMessage), retries, retryBackOff })
+  const taskPath = (task: LockedExternalTask, action: string) => `/external-task/${encodeURIComponent(task.id)}/${action}`
 
-  for (const mod of modules) {
-    const validate = ajv.compile(mod.variablesSchema)
-    const handler = mod.createHandler(deps)
-    const taskType = mod.taskType
-    const fetchVariable = Object.keys(mod.variablesSchema.properties)
-    const active = () => counts.get(taskType) ?? 0
+  /** Another worker holds the task now, or it is gone (completed, cancelled): not ours to report. */
+  const lostTask = (error: unknown) =>
+    error instanceof EngineRestError && (error.status === 404 || (error.status === 400 && /locked by|does not exist|not found/i.test(error.engineMessage)))
 
-    const run = async (job: ActivatedJob, receivedAt: number): Promise<void> => {
-      const timing = { handlerStartedAt: 0, handlerEndedAt: 0, outcome: undefined as Outcome<string> | undefined }
-      try {
-        await runHandler(job, timing)
-      } finally {
-        if (onJobHandled) {
-          const { key, type, processInstanceKey, elementInstanceKey } = job
-          const { handlerStartedAt, handlerEndedAt, outcome } = timing
-          const now = Date.now()
-          // Invalid variables: the handler never ran, so both ends are the report.
-          onJobHandled({ key, type, processInstanceKey, elementInstanceKey, receivedAt, outcome, handlerStartedAt: handlerStartedAt || now, handlerEndedAt: handlerEndedAt || now, reportedAt: now })
-        }
-      }
+  const report = async (task: LockedExternalTask, action: string, body: Record<string, unknown>) => {
+    try {
+      await engine.post(taskPath(task, action), { workerId, ...body })
+      return true
+    } catch (error) {
+      if (!lostTask(error)) throw error
+      // A late report after the lock ran out: another worker has the task (and repeats the
+      // idempotent work) or it has already ended. Nothing is lost; nothing to do here.
+      log('warn', task.topicName, `${action} not accepted: the task is no longer locked by this worker (${(error as EngineRestError).engineMessage})`, { jobKey: task.id })
+      return false
     }
-
-    const runHandler = async (
-      job: ActivatedJob,
-      timing: { handlerStartedAt: number; handlerEndedAt: number; outcome?: Outcome<string> },
-    ): Promise<void> => {
-      const attempt = Math.max(0, 3 - job.retries)
-      const variables = JSON.parse(JSON.stringify(job.variables))
-      if (!validate(variables)) {
-        const message = `${taskType}: invalid process variables: ${describeSchemaErrors(validate.errors)}. Correct the variables in Operate, then retry the incident.`
-        log('warn', taskType, message, { jobKey: job.key })
-        await fail(job, message, 0)
-        return
-      }
-      const context: JobContext<unknown> = {
-        key: job.key,
-        type: job.type,
-        processInstanceKey: job.processInstanceKey,
-        bpmnProcessId: job.bpmnProcessId,
-        elementId: job.elementId,
-        elementInstanceKey: job.elementInstanceKey,
-        retries: job.retries,
-        customHeaders: { ...(job.customHeaders as Record<string, string>) },
-        variables,
-      }
-      let outcome
-      timing.handlerStartedAt = Date.now()
-      try {
-        outcome = await handler(context)
-        timing.handlerEndedAt = Date.now()
-        timing.outcome = outcome
-      } catch (error) {
-        timing.handlerEndedAt = Date.now()
-        const retries = Math.max(0, job.retries - 1)
-        const reason = error instanceof Error ? error.message : String(error)
-        const advice = retries === 0 ? ' No retries left: fix the cause, then retry the incident in Operate.' : ''
-        log('warn', taskType, `job failed: ${reason}`, { jobKey: job.key, retries })
-        const backOff = databaseUnreachable(error) ? databaseBackOffMs(attempt) : retryBackOffMs(attempt)
-        await fail(job, `${taskType} failed: ${reason}.${advice}`, retries, backOff)
-        return
-      }
-      if (outcome.kind === 'complete') {
-        await zeebe.completeJob({ jobKey: job.key, variables: outcome.variables as JSONDoc })
-      } else {
-        await zeebe.throwError({ jobKey: job.key, errorCode: outcome.code, errorMessage: engineSafeMessage(outcome.message), variables: (outcome.variables ?? {}) as JSONDoc })
-      }
-      log('debug', taskType, `job ${outcome.kind}`, { jobKey: job.key })
-    }
-
-    const accept = (job: ActivatedJob): void => {
-      const receivedAt = Date.now()
-      if (stopping || active() >= config.WORKER_MAX_JOBS_ACTIVE) {
-        // Hand the job back untouched (same retries) so another worker, or this one later, takes it.
-        void fail(job, stopping ? 'worker stopping' : 'worker busy', job.retries, 1000).catch(() => undefined)
-        return
-      }
-      counts.set(taskType, active() + 1)
-      const work = run(job, receivedAt)
-        .catch((error) => log('error', taskType, `could not report the job outcome: ${error}`, { jobKey: job.key }))
-        .finally(() => {
-          counts.set(taskType, active() - 1)
-          inHand.delete(work)
-        })
-      inHand.add(work)
-    }
-
-    // The SDK neither opens a job stream while the engine is away nor reopens one the engine
-    // dropped (a restart): the stream is opened again after a failed poll, or when polls find
-    // jobs the stream should have pushed (at most every 30 s); polling carries the work meanwhile.
-    const stream: JobStream = { lost: false, openedAt: 0 }
-    streams.push(stream)
-    const openStream = async () => {
-      stream.current?.close()
-      stream.current = undefined
-      stream.openedAt = Date.now()
-      try {
-        stream.current = await zeebe.streamJobs({
-          type: taskType,
-          worker: workerName,
-          tenantIds: [],
-          timeout: config.WORKER_JOB_TIMEOUT_MS,
-          fetchVariables: fetchVariable,
-          // The SDK's own recurring poll cannot be stopped reliably; ours (schedulePoll) can.
-          pollInterval: 0,
-          pollMaxJobsToActivate: config.WORKER_MAX_JOBS_ACTIVE,
-          taskHandler: (job) => {
-            accept(job)
-            return 'JOB_ACTION_ACKNOWLEDGEMENT' as unknown as ReturnType<StreamedJob['complete']>
-          },
-        })
-        stream.lost = false
-      } catch (error) {
-        stream.lost = true
-        log('warn', taskType, `job stream not open (${error instanceof Error ? error.message : error}); polling until the engine answers`)
-      }
-    }
-
-    const poll = async () => {
-      const free = config.WORKER_MAX_JOBS_ACTIVE - active()
-      if (free <= 0) return
-      const jobs = await zeebe.activateJobs({
-        type: taskType,
-        worker: workerName,
-        timeout: config.WORKER_JOB_TIMEOUT_MS,
-        maxJobsToActivate: free,
-        fetchVariable,
-        requestTimeout: streaming ? -1 : config.WORKER_POLL_INTERVAL_MS,
-      })
-      for (const job of jobs) accept(job)
-      if (streaming && !stopping && (stream.lost || (jobs.length > 0 && Date.now() - stream.openedAt > 30000))) await openStream()
-    }
-    // Streaming: a short poll every interval. Polling only: the next long poll at once, or after a
-    // short pause when every slot is busy or the poll failed.
-    const schedulePoll = (delay = streaming ? config.WORKER_POLL_INTERVAL_MS : 0) => {
-      pollTimers.set(
-        taskType,
-        setTimeout(() => {
-          let failed = false
-          poll()
-            .catch((error) => {
-              failed = true
-              stream.lost = true
-              log('debug', taskType, `poll failed: ${error}`)
-            })
-            .finally(() => {
-              if (stopping) return
-              if (streaming) schedulePoll()
-              else schedulePoll(failed ? 1000 : active() >= config.WORKER_MAX_JOBS_ACTIVE ? 20 : 0)
-            })
-        }, delay),
-      )
-    }
-
-    if (streaming) await openStream()
-    schedulePoll()
-    log('info', taskType, streaming ? 'worker started' : 'worker started (polling only)')
   }
 
+  const fail = (task: LockedExternalTask, errorMessage: string, errorDetails: string, retries: number, retryTimeout: number) =>
+    report(task, 'failure', { errorMessage, errorDetails, retries, retryTimeout })
+
+  /** Extends the lock of a task whose handler is still running at half the lock, again each half. */
+  const keepLocked = (task: LockedExternalTask) => {
+    const timer = setInterval(() => {
+      engine.post(taskPath(task, 'extendLock'), { workerId, newDuration: lockDuration }).catch((error) => {
+        log('warn', task.topicName, `could not extend the lock: ${error instanceof Error ? error.message : error}`, { jobKey: task.id })
+        if (lostTask(error)) clearInterval(timer)
+      })
+    }, Math.max(500, Math.floor(lockDuration / 2)))
+    return () => clearInterval(timer)
+  }
+
+  const runHandler = async (task: LockedExternalTask, timing: { handlerStartedAt: number; handlerEndedAt: number; outcome?: Outcome<string> }) => {
+    const topic = byTopic.get(task.topicName)
+    if (!topic) {
+      await fail(task, `no worker module for topic ${task.topicName}`, '', 0, 0)
+      return
+    }
+    const { validate, handler } = topic
+    const retriesLeft = task.retries ?? DEFAULT_RETRIES
+    const attempt = Math.max(0, DEFAULT_RETRIES - retriesLeft)
+    const variables = fromEngineVariables(task.variables)
+    if (!validate(variables)) {
+      const message = `${task.topicName}: invalid process variables: ${describeSchemaErrors(validate.errors)}. Correct the variables in Cockpit, then retry the incident.`
+      log('warn', task.topicName, message, { jobKey: task.id })
+      await fail(task, message, message, 0, 0)
+      return
+    }
+    const context = jobContext(task, variables)
+    let outcome: Outcome<string>
+    const release = keepLocked(task)
+    timing.handlerStartedAt = Date.now()
+    try {
+      outcome = await handler(context)
+      timing.handlerEndedAt = Date.now()
+      timing.outcome = outcome
+    } catch (error) {
+      timing.handlerEndedAt = Date.now()
+      release()
+      const retries = Math.max(0, retriesLeft - 1)
+      const reason = error instanceof Error ? error.message : String(error)
+      const advice = retries === 0 ? ' No retries left: fix the cause, then retry the incident in Cockpit.' : ''
+      log('warn', task.topicName, `job failed: ${reason}`, { jobKey: task.id, retries })
+      const backOff = databaseUnreachable(error) ? databaseBackOffMs(attempt) : retryBackOffMs(attempt)
+      const details = error instanceof Error ? (error.stack ?? reason) : reason
+      await fail(task, `${task.topicName} failed: ${reason}.${advice}`, details, retries, retries === 0 ? 0 : backOff)
+      return
+    }
+    release()
+    const [action, body] =
+      outcome.kind === 'complete'
+        ? ['complete', { variables: toEngineVariables(outcome.variables) }]
+        : ['bpmnError', { errorCode: outcome.code, errorMessage: outcome.message, variables: toEngineVariables(outcome.variables ?? {}) }]
+    try {
+      if (await reportOutcome(task, action, body)) log('debug', task.topicName, `job ${outcome.kind}`, { jobKey: task.id })
+    } catch (error) {
+      if (!(error instanceof EngineRestError)) throw error
+      // The engine refused the outcome itself (an output mapping or condition that fails on these
+      // variables, a listener that throws): a failure with retries, and an incident at zero, so an
+      // operator sees it instead of the task coming back after every lock expiry.
+      const retries = Math.max(0, retriesLeft - 1)
+      const advice = retries === 0 ? ' No retries left: fix the model or the variables, then retry the incident in Cockpit.' : ''
+      const reason = `the engine refused the ${action}: ${error.engineMessage}`
+      log('warn', task.topicName, reason, { jobKey: task.id, retries })
+      await fail(task, `${task.topicName} failed: ${reason}.${advice}`, error.message, retries, retries === 0 ? 0 : retryBackOffMs(attempt))
+    }
+  }
+
+  /**
+   * Reports an outcome, trying again while the engine is briefly busy or away: an optimistic-locking
+   * conflict (two branches of one instance ending at once update the same execution) or a lost
+   * connection. Other refusals are thrown to the caller.
+   */
+  const reportOutcome = async (task: LockedExternalTask, action: string, body: Record<string, unknown>) => {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await report(task, action, body)
+      } catch (error) {
+        const transient = error instanceof EngineUnreachableError || (error instanceof EngineRestError && isOptimisticLockingConflict(error))
+        if (!transient || attempt >= REPORT_ATTEMPTS - 1) throw error
+        await sleep(100 * 2 ** attempt + Math.floor(Math.random() * 100))
+      }
+    }
+  }
+
+  const run = async (task: LockedExternalTask, receivedAt: number) => {
+    const timing = { handlerStartedAt: 0, handlerEndedAt: 0, outcome: undefined as Outcome<string> | undefined }
+    try {
+      await runHandler(task, timing)
+    } finally {
+      if (onJobHandled) {
+        const now = Date.now()
+        // Invalid variables: the handler never ran, so both ends are the report.
+        onJobHandled({
+          key: task.id,
+          type: task.topicName,
+          processInstanceKey: task.processInstanceId,
+          elementInstanceKey: task.activityInstanceId,
+          receivedAt,
+          outcome: timing.outcome,
+          handlerStartedAt: timing.handlerStartedAt || now,
+          handlerEndedAt: timing.handlerEndedAt || now,
+          reportedAt: now,
+        })
+      }
+    }
+  }
+
+  const accept = (task: LockedExternalTask) => {
+    const work = run(task, Date.now())
+      .catch((error) => log('error', task.topicName, `could not report the job outcome: ${error}`, { jobKey: task.id }))
+      .finally(() => {
+        inHand.delete(work)
+        slotFreed()
+      })
+    inHand.add(work)
+  }
+
+  /** Hands a task back at once (same retries), for a task that arrived after stop. */
+  const unlock = (task: LockedExternalTask) =>
+    engine.post(taskPath(task, 'unlock')).catch((error) => log('warn', task.topicName, `could not hand the task back: ${error}`, { jobKey: task.id }))
+
+  const pollLoop = async () => {
+    let unreachableSince = 0
+    let failures = 0
+    while (!stopping) {
+      const free = maxActive - inHand.size
+      if (free <= 0) {
+        await new Promise<void>((resolve) => (slotFreed = resolve))
+        continue
+      }
+      let tasks: LockedExternalTask[]
+      try {
+        tasks = await engine.post<LockedExternalTask[]>(
+          '/external-task/fetchAndLock',
+          { workerId, maxTasks: free, usePriority: true, asyncResponseTimeout: pollHoldMs, topics },
+          { timeoutMs: pollHoldMs + 30000 },
+        )
+      } catch (error) {
+        if (stopping) return
+        failures++
+        if (failures === 1 || failures % 20 === 0) {
+          const what = error instanceof EngineUnreachableError ? 'the engine cannot be reached' : 'fetchAndLock refused'
+          log(failures === 1 ? 'warn' : 'error', 'workers', `${what}; polling again with back-off: ${error instanceof Error ? error.message : error}`, { workerId })
+        }
+        unreachableSince ||= Date.now()
+        await sleep(engineBackOffMs(failures - 1), undefined, { signal: stopController.signal }).catch(() => undefined)
+        continue
+      }
+      if (failures) {
+        log('info', 'workers', `the engine answers again after ${Math.round((Date.now() - unreachableSince) / 1000)} s`, { workerId })
+        failures = 0
+        unreachableSince = 0
+      }
+      if (stopping) await Promise.all(tasks.map(unlock))
+      else for (const task of tasks) accept(task)
+    }
+  }
+
+  const loop = pollLoop()
+  for (const mod of modules) log('info', mod.taskType, 'worker started', { workerId, lockDuration, pollHoldMs })
+
   return {
+    workerId,
     inFlight: () => inHand.size,
     async stop(graceMs = config.WORKER_JOB_TIMEOUT_MS) {
       stopping = true
-      for (const timer of pollTimers.values()) clearTimeout(timer)
-      for (const stream of streams) stream.current?.close()
-      const deadline = new Promise((resolve) => setTimeout(resolve, graceMs).unref())
+      stopController.abort()
+      slotFreed()
+      // The open poll is not aborted: the engine would keep holding it and lock the next task to
+      // this worker after it exits. It returns within pollHoldMs; what it brings is unlocked.
+      const deadline = sleep(graceMs, undefined, { ref: false })
+      await Promise.race([Promise.allSettled([loop, ...inHand]), deadline])
       await Promise.race([Promise.allSettled([...inHand]), deadline])
     },
   }

@@ -1,13 +1,14 @@
 /**
  * npm run bench [-- --orders N --concurrency C --warmup W --phase-timeout S --timer-idle S
- *                   --timer-every MS --out FILE]
+ *                   --timer-every MS --short-poll MS --out FILE]
  *
  * Drives N regular contract orders with stock available through the engine (a driver plays the
  * staff and the outside parties), in three phases on the same diagrams and engine — real workers
- * with job streaming, no-op workers with streaming, real workers polling only — and measures
- * timer lateness idle and, in a fourth phase, under the load of real workers with streaming. Prints a markdown table and writes the figures as JSON to
- * data/bench/<time>.json. Uses a database of its own (created and dropped) and its own copies of
- * the diagrams and job types (scripts/bench/diagrams.ts), so it disturbs nobody's instances.
+ * long-polling (as `npm start` runs them), no-op workers long-polling, real workers short-polling
+ * — and measures timer lateness idle and, in a fourth phase, under the load of real workers.
+ * Prints a markdown table and writes the figures as JSON to data/bench/<time>.json. Uses a
+ * database of its own (created and dropped) and its own copies of the diagrams and topics
+ * (scripts/bench/diagrams.ts), so it disturbs nobody's instances.
  * Every phase stops at its time-out (what did not finish is cancelled), so a run takes at most
  * timer-idle + (warm-up and four phases) × phase-timeout. BENCH_ORDERS sets N too.
  */
@@ -17,10 +18,11 @@ import os from 'node:os'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { createCamunda, createEngineRest } from '../lib/camunda.ts'
 import { loadConfig, projectRoot } from '../lib/config.ts'
 import { createDb, dropDatabase, ensureDatabase, migrateLatest, scratchDatabaseUrl } from '../lib/db.ts'
-import { CAMUNDA_VERSION, ports, topologyHealthy } from '../lib/engine.ts'
+import { engineReady, OPERATON_VERSION } from '../lib/engine.ts'
+import { createEngineRest } from '../lib/engine-rest.ts'
+import { ensureIdentity } from '../lib/identity.ts'
 import { setLogLevel, type Level } from '../lib/log.ts'
 import { seedDemoCatalogue } from '../lib/seed.ts'
 import type { HandledJob } from '../lib/worker-runtime.ts'
@@ -29,9 +31,10 @@ import { driveOrders } from './bench/driver.ts'
 import { memoryPeaks } from './bench/memory.ts'
 import { progressBar } from './bench/progress.ts'
 import { markdown, targetsOf, type BenchResult, type PhaseFigures } from './bench/report.ts'
+import { engineHistory } from './bench/history.ts'
 import { engineOverhead, summarise } from './bench/stats.ts'
 import { startTimers, type TimerFigures } from './bench/timers.ts'
-import { startBenchWorkers, type RecordedOutcomes, type WorkerKind } from './bench/workers.ts'
+import { startBenchWorkers, type Polling, type RecordedOutcomes, type WorkerKind } from './bench/workers.ts'
 
 const { values: args } = parseArgs({
   options: {
@@ -41,6 +44,7 @@ const { values: args } = parseArgs({
     'phase-timeout': { type: 'string', default: '300' },
     'timer-idle': { type: 'string', default: '20' },
     'timer-every': { type: 'string', default: '500' },
+    'short-poll': { type: 'string', default: '500' },
     out: { type: 'string' },
   },
 })
@@ -57,7 +61,8 @@ const settings = {
   phaseTimeoutS: positive('phase-timeout', args['phase-timeout']),
   timerIdleS: positive('timer-idle', args['timer-idle']),
   timerEveryMs: positive('timer-every', args['timer-every'], 50),
-  pollIntervalMs: base.WORKER_POLL_INTERVAL_MS,
+  pollHoldMs: base.WORKER_POLL_INTERVAL_MS,
+  shortPollMs: positive('short-poll', args['short-poll'], 10),
   maxJobsActive: base.WORKER_MAX_JOBS_ACTIVE,
 }
 
@@ -67,22 +72,14 @@ const runId = runStarted.toISOString().replace(/\D/g, '').slice(2, 14)
 const databaseUrl = scratchDatabaseUrl(base.DATABASE_URL, `order_flow_bench_${runId}`)
 const config = loadConfig({ ...process.env, DATABASE_URL: databaseUrl })
 setLogLevel((process.env.LOG_LEVEL as Level | undefined) ?? 'warn')
-// Closing a job stream makes the SDK print the cancellation as an error; the benchmark closes
-// its streams on purpose at the end of every phase.
-const consoleError = console.error.bind(console)
-console.error = (...parts: unknown[]) => {
-  if (parts.some((part) => String(part instanceof Error ? part.message : part).includes('Cancelled on client'))) return
-  consoleError(...parts)
-}
 const say = (line: string) => process.stderr.write(`[bench] ${line}\n`)
 
-if (!(await topologyHealthy(config))) throw new Error('bench: the engine is not running (npm run engine -- start)')
+if (!(await engineReady(config))) throw new Error(`bench: the engine does not answer at ${config.ENGINE_URL} (npm run engine -- start)`)
 
 await ensureDatabase(databaseUrl)
 const db = createDb(databaseUrl)
-const camunda = createCamunda(config)
-const zeebe = camunda.getZeebeGrpcApiClient()
 const rest = createEngineRest(config)
+const history = engineHistory(rest)
 const recorded: RecordedOutcomes = new Map()
 let exitCode = 0
 
@@ -97,15 +94,14 @@ function commit(): string {
 
 async function machine(): Promise<BenchResult['machine']> {
   const cpu = /model name\s*:\s*(.+)/.exec(await readFile('/proc/cpuinfo', 'utf8').catch(() => ''))?.[1] ?? os.cpus()[0]?.model ?? 'unknown'
-  const search = (await fetch(`http://127.0.0.1:${ports.search}/`).then((r) => r.json()).catch(() => ({}))) as { version?: { number?: string } }
   const postgres = (await db.raw("select current_setting('server_version') as v")).rows[0].v as string
   return {
     cores: os.availableParallelism(),
     memoryMiB: Math.round(os.totalmem() / 1024 / 1024),
     cpu,
     node: process.version,
-    camunda: CAMUNDA_VERSION,
-    opensearch: search.version?.number ?? 'unknown',
+    operaton: OPERATON_VERSION,
+    engineDatabase: config.ENGINE_DATABASE_URL.startsWith('h2:') ? 'H2 (file)' : 'PostgreSQL',
     postgres,
     os: `${os.type()} ${os.release()}`,
   }
@@ -117,15 +113,14 @@ interface PhaseRun {
   underLoad?: TimerFigures
 }
 
-async function phase(label: string, tag: string, kind: WorkerKind, streaming: boolean, count: number, withTimers = false): Promise<PhaseRun> {
+async function phase(label: string, tag: string, kind: WorkerKind, polling: Polling, count: number, withTimers = false): Promise<PhaseRun> {
   const handled: HandledJob[] = []
-  const workers = await startBenchWorkers({ config, camunda, db, kind, streaming, recorded, onJobHandled: (job) => handled.push(job) })
+  const workers = await startBenchWorkers({ config, db, kind, polling, shortPollMs: settings.shortPollMs, recorded, onJobHandled: (job) => handled.push(job) })
   const bar = progressBar(label, count)
-  const timers = withTimers ? startTimers(zeebe, { everyMs: settings.timerEveryMs, leadMs: 2000, max: 100000 }) : undefined
+  const timers = withTimers ? startTimers(rest, { everyMs: settings.timerEveryMs, leadMs: 2000, max: 100000 }) : undefined
   let drive
   try {
     drive = await driveOrders({
-      zeebe,
       rest,
       count,
       concurrency: settings.concurrency,
@@ -144,19 +139,16 @@ async function phase(label: string, tag: string, kind: WorkerKind, streaming: bo
   const last = done.length ? Math.max(...done.map((o) => o.completedAt!)) : drive.endedAt
   const durationS = Math.max(0.001, (last - first) / 1000)
   const completedJobs = handled.filter((job) => job.outcome)
-  await sleep(2000) // the last records reach the search index
-  const overhead = await engineOverhead(completedJobs)
+  const overhead = await engineOverhead(history, completedJobs)
   return {
     figures: {
       workers: kind,
-      streaming,
+      polling,
       orders: count,
       completed: done.length,
       timedOut: drive.timedOut,
       durationS,
       ordersPerS: done.length / durationS,
-      jobs: completedJobs.length,
-      jobsPerS: completedJobs.length / durationS,
       serviceTasks: overhead.serviceTasks,
       serviceTasksPerS: overhead.serviceTasks / durationS,
       userTasks: drive.userTasksCompleted,
@@ -177,10 +169,11 @@ try {
   await seedDemoCatalogue(db)
   // Stock for every order of every phase: the path measured is "stock available".
   await db('stock').where({ sku: 'PP-24C6' }).update({ on_hand: 1000000 })
-  await deployBenchResources(camunda)
+  await ensureIdentity(config)
+  await deployBenchResources(rest)
   const memory = memoryPeaks(config)
 
-  const idleTimers = startTimers(zeebe, {
+  const idleTimers = startTimers(rest, {
     everyMs: settings.timerEveryMs,
     leadMs: 2000,
     max: Math.max(1, Math.floor((settings.timerIdleS * 1000) / settings.timerEveryMs)),
@@ -193,15 +186,15 @@ try {
   idleBar.done()
   const idle = await idleTimers.finish(15000)
 
-  if (settings.warmup) await phase('warm-up', '0', 'real', true, settings.warmup)
-  const realStreaming = await phase('real·streaming', '1', 'real', true, settings.orders)
-  const noopStreaming = await phase('no-op·streaming', '2', 'no-op', true, settings.orders)
-  const realPolling = await phase('real·polling', '3', 'real', false, settings.orders)
+  if (settings.warmup) await phase('warm-up', '0', 'real', 'long', settings.warmup)
+  const realLong = await phase('real·long poll', '1', 'real', 'long', settings.orders)
+  const noopLong = await phase('no-op·long poll', '2', 'no-op', 'long', settings.orders)
+  const realShort = await phase('real·short poll', '3', 'real', 'short', settings.orders)
   // Timers under load get a phase of their own, so their load does not weigh on one of the three compared above.
-  const loaded = await phase('timers under load', '4', 'real', true, settings.orders, true)
+  const loaded = await phase('timers under load', '4', 'real', 'long', settings.orders, true)
   const memoryPeakMiB = await memory.stop()
 
-  const offsets = summarise(realStreaming.clockOffsets)
+  const offsets = summarise(realLong.clockOffsets)
   const ratio = (a: number | null, b: number | null) => (a === null || b === null || b === 0 ? null : a / b)
   const partial: Omit<BenchResult, 'targets'> = {
     startedAt: runStarted.toISOString(),
@@ -209,11 +202,11 @@ try {
     commit: commit(),
     machine: await machine(),
     settings,
-    phases: { realStreaming: realStreaming.figures, noopStreaming: noopStreaming.figures, realPolling: realPolling.figures },
+    phases: { realLongPoll: realLong.figures, noopLongPoll: noopLong.figures, realShortPoll: realShort.figures },
     timers: { idle, underLoad: loaded.underLoad! },
     ratios: {
-      realOverNoopThroughput: ratio(realStreaming.figures.ordersPerS, noopStreaming.figures.ordersPerS),
-      streamingOverPollingOverheadP50: ratio(realStreaming.figures.createdToHandlerMs.p50, realPolling.figures.createdToHandlerMs.p50),
+      realOverNoopThroughput: ratio(realLong.figures.ordersPerS, noopLong.figures.ordersPerS),
+      longOverShortPollOverheadP50: ratio(realLong.figures.createdToHandlerMs.p50, realShort.figures.createdToHandlerMs.p50),
     },
     engineClockOffsetMs: offsets.p50,
     loadAverage: { atStart: loadAtStart, atEnd: os.loadavg() },
@@ -230,7 +223,6 @@ try {
 } finally {
   // A handler stuck past its phase must not keep the run from ending.
   const atMost = (work: Promise<unknown>) => Promise.race([work.catch(() => undefined), sleep(5000)])
-  await atMost(zeebe.close())
   await atMost(db.destroy())
   await dropDatabase(databaseUrl).catch((error) => say(`could not drop the benchmark database: ${error}`))
 }

@@ -1,14 +1,16 @@
 /**
  * npm run chaos [-- --orders 100 --concurrency 20 --kills 20 --kill-every 10 --engine-restarts 2
  *                  --postgres-outage 30 --first-fault 40 --fault-gap 50 --drive 1500 --recovery 300
- *                  --seed 1 --out FILE]
+ *                  --outage auto|server|proxy --seed 1 --out FILE]
  *
  * Runs the orders of scripts/chaos/scenarios.ts through the API, the engine and the real workers
  * while faults are injected — the workers process SIGKILLed at random moments and right after a
- * side effect, the engine stopped and started (once gracefully, then killed), PostgreSQL stopped,
- * every event sent twice, published again to the engine with the same messageId and sent once
- * more after its time to live — then retries the incidents left and checks that nothing was lost
- * and nothing done twice (scripts/chaos/verify.ts). Loopback only: the outside services are
+ * side effect, the engine stopped and started (once gracefully, then killed), PostgreSQL stopped
+ * (`--outage server`: the local server itself, as root; `proxy`: every order-database connection
+ * of this run cut at a loopback proxy, disturbing nobody else; `auto`: server when it may), every
+ * event sent twice and once more after its lifetime — then retries the incidents left as an
+ * operator does in Cockpit and checks that nothing was lost and nothing done twice
+ * (scripts/chaos/verify.ts). Loopback only: the outside services are
  * served by scripts/chaos/outside.ts. Uses a database of its own (dropped afterwards). Bounded:
  * the drive stops after --drive seconds and the recovery after --recovery seconds. Prints a
  * markdown report, writes JSON to data/chaos/<time>.json and exits 1 when a check fails.
@@ -18,16 +20,17 @@ import path from 'node:path'
 import { parseArgs } from 'node:util'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { buildApi } from '../api/server.ts'
-import { apiEngineRetries, createApiEngine } from '../api/engine.ts'
-import { createCamunda, createEngineRest } from '../lib/camunda.ts'
+import { createApiEngine } from '../api/engine.ts'
 import { loadConfig, projectRoot } from '../lib/config.ts'
 import { createDb, dropDatabase, ensureDatabase, migrateLatest, scratchDatabaseUrl } from '../lib/db.ts'
 import { deployAll } from '../lib/deploy.ts'
-import { restartCamunda, topologyHealthy } from '../lib/engine.ts'
+import { engineReady, restartEngine } from '../lib/engine.ts'
+import { createEngineRest } from '../lib/engine-rest.ts'
+import { ensureIdentity } from '../lib/identity.ts'
 import { setLogLevel, type Level } from '../lib/log.ts'
 import { seedDemoCatalogue } from '../lib/seed.ts'
 import { tcpProxy } from '../lib/tcp-proxy.ts'
-import { multiSearch, terms, type EngineRecord } from './bench/records.ts'
+import type { OpenIncident } from './bench/history.ts'
 import { createDriver } from './chaos/driver.ts'
 import { databaseOutage, superviseWorkers } from './chaos/faults.ts'
 import { startOutsideServices } from './chaos/outside.ts'
@@ -45,6 +48,7 @@ const { values: args } = parseArgs({
     'fault-gap': { type: 'string', default: '50' },
     drive: { type: 'string', default: '1500' },
     recovery: { type: 'string', default: '300' },
+    outage: { type: 'string', default: 'auto' },
     seed: { type: 'string', default: String(Date.now() % 100000) },
     out: { type: 'string' },
   },
@@ -66,7 +70,9 @@ const settings = {
   driveS: int('drive', 10),
   recoveryS: int('recovery', 10),
   seed: int('seed'),
+  outage: args.outage as 'auto' | 'server' | 'proxy',
 }
+if (!['auto', 'server', 'proxy'].includes(settings.outage)) throw new Error(`chaos: --outage expects auto, server or proxy, got "${settings.outage}"`)
 
 /** mulberry32: the run's random moments, repeatable from --seed. */
 let seedState = settings.seed
@@ -85,12 +91,6 @@ const databaseUrl = scratchDatabaseUrl(base.DATABASE_URL, `order_flow_chaos_${ru
 setLogLevel((process.env.LOG_LEVEL as Level | undefined) ?? 'warn')
 const t0 = Date.now()
 const say = (line: string) => process.stderr.write(`[chaos ${String(Math.round((Date.now() - t0) / 1000)).padStart(4)} s] ${line}\n`)
-// Streams cut by the faults make the SDK print their cancellation; the run reports what matters.
-const consoleError = console.error.bind(console)
-console.error = (...parts: unknown[]) => {
-  if (parts.some((part) => /Cancelled on client|UNAVAILABLE|CANCELLED|ECONNREFUSED|Grpc Stream Error/i.test(String(part instanceof Error ? part.message : part)))) return
-  consoleError(...parts)
-}
 // knex reports each connection the outage refused on stdout; the report there is the run's.
 const consoleLog = console.log.bind(console)
 console.log = (...parts: unknown[]) => {
@@ -100,7 +100,7 @@ console.log = (...parts: unknown[]) => {
 process.on('unhandledRejection', (error) => say(`unhandled: ${String(error).slice(0, 200)}`))
 
 const config = loadConfig({ ...process.env, DATABASE_URL: databaseUrl })
-if (!(await topologyHealthy(config))) throw new Error('chaos: the engine is not running (npm run engine -- start)')
+if (!(await engineReady(config))) throw new Error(`chaos: the engine does not answer at ${config.ENGINE_URL} (npm run engine -- start)`)
 await ensureDatabase(databaseUrl)
 const direct = createDb(databaseUrl)
 const dbUrl = new URL(databaseUrl)
@@ -108,13 +108,11 @@ const proxy = await tcpProxy({ host: dbUrl.hostname, port: Number(dbUrl.port || 
 const proxiedUrl = Object.assign(new URL(databaseUrl), { hostname: '127.0.0.1', port: String(proxy.port) }).toString()
 const db = createDb(proxiedUrl)
 const outside = await startOutsideServices({ secret: `chaos-${runId}`, failEvery: 23 })
-const camunda = createCamunda(config)
-const zeebe = camunda.getZeebeGrpcApiClient()
 const rest = createEngineRest(config)
-const app = await buildApi({ config: { ...config, DATABASE_URL: proxiedUrl }, db, engine: createApiEngine(config, createCamunda(config, { retries: apiEngineRetries })) })
+const app = await buildApi({ config: { ...config, DATABASE_URL: proxiedUrl }, db, engine: createApiEngine(config) })
 const workers = { current: undefined as ReturnType<typeof superviseWorkers> | undefined }
 const faults: { at: number; what: string; tookMs: number }[] = []
-const resolved: { key: number; elementId: string; errorType: string; errorMessage: string }[] = []
+const resolved: { id: string; elementId: string; errorType: string; errorMessage: string }[] = []
 let exitCode = 0
 
 async function timed(what: string, work: () => Promise<unknown>) {
@@ -128,10 +126,10 @@ async function faultSequence(stopped: () => boolean) {
   const plan: (() => Promise<void>)[] = []
   for (let i = 0; i < settings.engineRestarts; i++) {
     const hard = i % 2 === 1
-    plan.push(() => timed(`engine ${hard ? 'killed (SIGKILL)' : 'stopped (SIGTERM)'} and started again`, () => restartCamunda(config, { hard }, say)))
-    if (i === 0 && settings.postgresOutageS) plan.push(() => timed(`PostgreSQL away for ${settings.postgresOutageS} s`, () => databaseOutage(settings.postgresOutageS, proxy, say)))
+    plan.push(() => timed(`engine ${hard ? 'killed (SIGKILL)' : 'stopped (SIGTERM)'} and started again`, () => restartEngine(config, { hard }, say)))
+    if (i === 0 && settings.postgresOutageS) plan.push(() => timed(`PostgreSQL away for ${settings.postgresOutageS} s`, () => databaseOutage(settings.postgresOutageS, proxy, say, settings.outage)))
   }
-  if (settings.engineRestarts === 0 && settings.postgresOutageS) plan.push(() => timed(`PostgreSQL away for ${settings.postgresOutageS} s`, () => databaseOutage(settings.postgresOutageS, proxy, say)))
+  if (settings.engineRestarts === 0 && settings.postgresOutageS) plan.push(() => timed(`PostgreSQL away for ${settings.postgresOutageS} s`, () => databaseOutage(settings.postgresOutageS, proxy, say, settings.outage)))
   await sleep(settings.firstFaultS * 1000)
   for (const [i, step] of plan.entries()) {
     if (stopped()) return
@@ -149,26 +147,22 @@ async function killLoop(done: () => boolean) {
   }
 }
 
-/** Incidents of the run's instances not resolved yet, from the engine's records. */
-async function openIncidents(keys: string[]) {
-  if (keys.length === 0) return []
-  const [created, closed] = await multiSearch([
-    { valueType: 'incident', filter: [{ term: { intent: 'CREATED' } }, terms('value.processInstanceKey', keys)], source: ['key', 'value'] },
-    { valueType: 'incident', filter: [{ term: { intent: 'RESOLVED' } }, terms('value.processInstanceKey', keys)], source: ['key'] },
-  ])
-  const gone = new Set((closed as EngineRecord[]).map((r) => r.key))
-  return (created as EngineRecord<{ jobKey: number; elementId: string; errorType: string; errorMessage: string }>[]).filter((r) => !gone.has(r.key))
+/** Open incidents of the run's instances (the engine removes an incident once it is resolved). */
+async function openIncidents(ids: string[]): Promise<OpenIncident[]> {
+  const ours = new Set(ids)
+  return (await rest.get<OpenIncident[]>('/incident?maxResults=10000')).filter((incident) => ours.has(incident.processInstanceId))
 }
 
-/** Gives each open incident's job its retries back and resolves it: what an operator does in Operate. */
-async function retryIncidents(keys: string[]) {
-  for (const incident of await openIncidents(keys)) {
-    if (resolved.some((r) => r.key === incident.key)) continue
-    const { jobKey, elementId, errorType, errorMessage } = incident.value
-    if (jobKey > 0) await zeebe.updateJobRetries({ jobKey: String(jobKey), retries: 3 })
-    await zeebe.resolveIncident({ incidentKey: String(incident.key) })
-    resolved.push({ key: incident.key, elementId, errorType, errorMessage: errorMessage.slice(0, 200) })
-    say(`incident at ${elementId} retried: ${errorMessage.slice(0, 120)}`)
+/** Gives each open incident's task or job its retries back: what an operator does in Cockpit. */
+async function retryIncidents(ids: string[]) {
+  for (const incident of await openIncidents(ids)) {
+    const { id, activityId, incidentType, incidentMessage, configuration } = incident
+    if (!configuration) continue
+    if (incidentType === 'failedExternalTask') await rest.put(`/external-task/${configuration}/retries`, { retries: 3 })
+    else if (incidentType === 'failedJob') await rest.put(`/job/${configuration}/retries`, { retries: 3 })
+    else continue
+    resolved.push({ id, elementId: activityId, errorType: incidentType, errorMessage: (incidentMessage ?? '').slice(0, 200) })
+    say(`incident at ${activityId} retried: ${(incidentMessage ?? '').slice(0, 120)}`)
   }
 }
 
@@ -177,13 +171,14 @@ try {
   await migrateLatest(direct)
   await seedDemoCatalogue(direct)
   await direct('stock').where({ sku: 'PP-24C6' }).update({ on_hand: 1000000 })
-  await deployAll(camunda)
+  await ensureIdentity(config)
+  await deployAll(config)
   workers.current = superviseWorkers({
     env: { ...process.env, ...outside.env, DATABASE_URL: proxiedUrl, WORKER_JOB_TIMEOUT_MS: '10000', LOG_LEVEL: 'warn' },
     say,
     random,
   })
-  const driver = createDriver({ app, apiKey: 'demo-integrator-key', zeebe, rest, db, count: settings.orders, concurrency: settings.concurrency, runId, say })
+  const driver = createDriver({ app, apiKey: 'demo-integrator-key', rest, db, count: settings.orders, concurrency: settings.concurrency, runId, say })
 
   let faultsDone = false
   const sequence = faultSequence(() => faultsDone).catch((error) => say(`fault failed: ${error}`)).finally(() => (faultsDone = true))
@@ -218,15 +213,14 @@ try {
   const recoverUntil = Date.now() + settings.recoveryS * 1000
   for (let round = 0; Date.now() < recoverUntil; round++) {
     await driver.tick().catch((error) => say(`tick: ${String(error).slice(0, 160)}`))
-    if (round % 5 === 0) await retryIncidents(driver.instanceKeys()).catch((error) => say(`retrying incidents: ${String(error).slice(0, 160)}`))
+    if (round % 5 === 0) await retryIncidents(driver.instanceIds()).catch((error) => say(`retrying incidents: ${String(error).slice(0, 160)}`))
     const lateDone = driver.state.events.every((e) => e.replayAfterTtl !== undefined)
     if (driver.finished() && lateDone) break
     await sleep(1000)
   }
   await driver.settle()
   await workers.current.stop()
-  await sleep(3000) // the last records reach Operate
-  const leftOpen = await openIncidents(driver.instanceKeys())
+  const leftOpen = await openIncidents(driver.instanceIds())
   const { checks, summary } = await verify({ db: direct, rest, state: driver.state, calls: outside.calls })
   const kinds = workers.current.kills
   const allChecks: Check[] = [
@@ -239,7 +233,7 @@ try {
     {
       name: 'incidents retried to completion',
       ok: leftOpen.length === 0,
-      detail: leftOpen.length ? leftOpen.map((i) => `${i.value.elementId}: ${i.value.errorMessage.slice(0, 100)}`).join('; ') : `${resolved.length} incidents retried, none left`,
+      detail: leftOpen.length ? leftOpen.map((i) => `${i.activityId}: ${(i.incidentMessage ?? '').slice(0, 100)}`).join('; ') : `${resolved.length} incidents retried, none left`,
     },
   ]
   const result = {
@@ -266,7 +260,6 @@ try {
   await atMost(workers.current?.stop() ?? Promise.resolve())
   await atMost(app.close())
   await atMost(outside.close())
-  await atMost(zeebe.close())
   await atMost(db.destroy())
   await atMost(direct.destroy())
   await atMost(proxy.close())

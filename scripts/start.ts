@@ -1,36 +1,34 @@
 /**
- * npm start — the whole system on embedded defaults: installs the engine when missing, starts
- * it, migrates the database, deploys every resource and runs the workers. Ctrl-C stops all of it.
+ * npm start — the whole system on embedded defaults: builds the engine when needed, starts it,
+ * migrates the database, deploys every resource, sets up users, groups and Tasklist filters, and
+ * runs the workers and the HTTP API. Ctrl-C or SIGTERM stops all of it (API and workers first,
+ * then the engine), and no JVM is left behind.
  */
-import { apiEngineRetries, createApiEngine } from '../api/engine.ts'
+import { createApiEngine } from '../api/engine.ts'
 import { startApi } from '../api/server.ts'
-import { createCamunda } from '../lib/camunda.ts'
 import { checkOutsideServices } from '../lib/clients/outside-services.ts'
 import { settings, withConfig } from '../lib/config.ts'
 import { deployAll, deployableFiles } from '../lib/deploy.ts'
 import { EngineError, startEngine, stopEngine } from '../lib/engine.ts'
+import { ensureIdentity, roles } from '../lib/identity.ts'
 import { log } from '../lib/log.ts'
 import { seedDemoCatalogue } from '../lib/seed.ts'
-import { ensureStaffUsers, staffUsers } from '../lib/staff.ts'
 import { openDatabase, runWorkers } from '../lib/system.ts'
 
 await withConfig(async (config) => {
   checkOutsideServices(config)
   let stopping = false
-  // A second Ctrl-C (tsx relays the terminal's one again) must not kill the graceful stop.
   const stopAll = async (reason: string, code: number) => {
     if (stopping) return
     stopping = true
-    log('info', 'start', `${reason}: stopping workers and engine`)
+    log('info', 'start', `${reason}: stopping the API, the workers and the engine`)
     await api?.close()
     await workers?.stop()
-    await camunda?.getZeebeGrpcApiClient().close()
     await db?.destroy()
     await stopEngine(config)
     process.exit(code)
   }
   let workers: Awaited<ReturnType<typeof runWorkers>> | undefined
-  let camunda: ReturnType<typeof createCamunda> | undefined
   let db: Awaited<ReturnType<typeof openDatabase>> | undefined
   let api: Awaited<ReturnType<typeof startApi>> | undefined
   process.on('SIGINT', () => void stopAll('SIGINT', 0))
@@ -41,28 +39,28 @@ await withConfig(async (config) => {
     db = await openDatabase(config)
     log('info', 'start', 'database migrated')
     await seedDemoCatalogue(db)
-    camunda = createCamunda(config)
     const files = await deployableFiles()
-    const deployment = await deployAll(camunda, files)
-    log('info', 'start', `deployed ${files.length} files`, { deploymentKey: deployment.key })
-    await ensureStaffUsers(config)
-    log('info', 'start', `staff logins ready: ${staffUsers.map((u) => u.userId).join(', ')}`)
-    workers = await runWorkers(config, camunda, db)
-    api = await startApi({ config, db, engine: createApiEngine(config, createCamunda(config, { retries: apiEngineRetries })) })
+    await deployAll(config, files)
+    log('info', 'start', `deployed ${files.length} files`)
+    const { users } = await ensureIdentity(config)
+    log('info', 'start', `engine users ready: ${users.join(', ')}`)
+    workers = await runWorkers(config, db)
+    api = await startApi({ config, db, engine: createApiEngine(config) })
   } catch (error) {
     console.error(error instanceof EngineError ? `engine: ${error.message}` : error)
     await stopAll('start-up failed', 1)
     return
   }
+  const app = `${config.ENGINE_URL}/operaton/app`
   console.log(`
 order-flow is running.
-  Tasklist  ${config.CAMUNDA_REST_ADDRESS}/tasklist   (login ${config.CAMUNDA_USERNAME} / the configured password)
-  Operate   ${config.CAMUNDA_REST_ADDRESS}/operate
-  Staff     one login per role (e.g. workshop-supervisor, general-manager, auditor) / STAFF_PASSWORD
+  Tasklist  ${app}/tasklist/   staff: one login per role (${roles[0].id}, ${roles[3].id}, ...) / STAFF_PASSWORD
+  Cockpit   ${app}/cockpit/    auditor / STAFF_PASSWORD (read-only); ${config.ENGINE_ADMIN_USER} / ENGINE_ADMIN_PASSWORD (operator)
+  Admin     ${app}/admin/      ${config.ENGINE_ADMIN_USER} / ENGINE_ADMIN_PASSWORD
   API       http://${config.API_HOST}:${config.API_PORT}   (OpenAPI and Swagger UI: /docs)${
     config.API_KEYS === settings.API_KEYS.default
       ? '\n            demo keys (X-API-Key): demo-integrator-key, demo-auditor-key, demo-admin-key; set API_KEYS outside a demo'
       : ''
   }
-  Ctrl-C stops the workers and the engine.`)
+  Ctrl-C stops the API, the workers and the engine.`)
 })

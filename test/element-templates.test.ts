@@ -1,6 +1,8 @@
 /**
- * element-templates/: one Camunda 8 element template per job type, valid against the published
- * element template schema, named after its job type, and asking for every variable its worker reads.
+ * element-templates/: one Camunda 7 element template per external-task topic, valid against the
+ * published element template schema (`@camunda/element-templates-json-schema`, the one Modeler
+ * uses for Camunda Platform 7 diagrams), named after its topic, and asking for every variable its
+ * worker reads.
  */
 import { readdir, readFile } from 'node:fs/promises'
 import { createRequire } from 'node:module'
@@ -33,12 +35,12 @@ const addFormats = require('ajv-formats') as typeof formatsPlugin.default
 // The schema uses keywords ajv does not know (deprecated, errorMessage, ...): not strict.
 const ajv = new Ajv({ allErrors: true, strict: false })
 addFormats(ajv)
-const validate = ajv.compile(require('@camunda/zeebe-element-templates-json-schema/resources/schema.json') as object)
+const validate = ajv.compile(require('@camunda/element-templates-json-schema/resources/schema.json') as object)
 
 const templatesDir = path.join(projectRoot, 'element-templates')
 const stems = (names: string[], ext: string) => names.filter((n) => n.endsWith(ext)).map((n) => path.basename(n, ext)).sort()
 const templateTypes = stems(await readdir(templatesDir), '.json')
-/** Job types of service tasks: a module exporting executionListener = true runs as a listener and has no template. */
+/** Topics of external tasks: a module exporting executionListener = true is not a topic and has no template. */
 const workerTypes: string[] = []
 for (const type of stems(await readdir(path.join(projectRoot, 'workers')), '.ts')) {
   const worker = (await import(pathToFileURL(path.join(projectRoot, 'workers', `${type}.ts`)).href)) as { executionListener?: boolean }
@@ -49,8 +51,7 @@ for (const type of templateTypes) {
   templates.set(type, JSON.parse(await readFile(path.join(templatesDir, `${type}.json`), 'utf8')) as Template)
 }
 
-const taskType = (template: Template) =>
-  template.properties.find((p) => p.binding.type === 'zeebe:taskDefinition' && p.binding.property === 'type')
+const bound = (template: Template, name: string) => template.properties.find((p) => p.binding.type === 'property' && p.binding.name === name)
 
 test('every template is valid against the element template schema', () => {
   const problems: string[] = []
@@ -62,15 +63,17 @@ test('every template is valid against the element template schema', () => {
   assert.ok(problems.length === 0, `schema violations:\n  - ${problems.join('\n  - ')}`)
 })
 
-test('each template is named after its job type and fixes it, hidden, on a service task', () => {
+test('each template is named after its topic and fixes it, hidden, as an external task', () => {
   for (const [type, template] of templates) {
     assert.is(template.id, `order-flow.${type}`, `${type}.json id`)
     assert.is(template.version, 1, `${type}.json version`)
     assert.equal(template.appliesTo, ['bpmn:ServiceTask'], `${type}.json appliesTo`)
     assert.is(template.elementType?.value, 'bpmn:ServiceTask', `${type}.json elementType`)
-    const definition = taskType(template)
-    assert.is(definition?.type, 'Hidden', `${type}.json: the job type is hidden`)
-    assert.is(definition?.value, type, `${type}.json: the job type is ${type}`)
+    const topic = bound(template, 'camunda:topic')
+    assert.is(topic?.type, 'Hidden', `${type}.json: the topic is hidden`)
+    assert.is(topic?.value, type, `${type}.json: the topic is ${type}`)
+    assert.is(bound(template, 'camunda:type')?.value, 'external', `${type}.json: camunda:type is external`)
+    assert.not.ok(JSON.stringify(template).toLowerCase().includes('zeebe'), `${type}.json mentions zeebe`)
   }
 })
 
@@ -78,12 +81,12 @@ test('every worker module has a template, and every template a worker', () => {
   assert.equal(
     workerTypes.filter((type) => !templates.has(type)),
     [],
-    'workers without element-templates/<job-type>.json',
+    'workers without element-templates/<topic>.json',
   )
   assert.equal(
     templateTypes.filter((type) => !workerTypes.includes(type)),
     [],
-    'templates without workers/<job-type>.ts',
+    'templates without workers/<topic>.ts',
   )
 })
 
@@ -93,7 +96,7 @@ test('each template maps every variable its worker reads', async () => {
     const worker = (await import(pathToFileURL(path.join(projectRoot, 'workers', `${type}.ts`)).href)) as {
       variablesSchema?: { properties?: Record<string, unknown> }
     }
-    const inputs = templates.get(type)!.properties.filter((p) => p.binding.type === 'zeebe:input').map((p) => p.binding.name)
+    const inputs = templates.get(type)!.properties.filter((p) => p.binding.type === 'camunda:inputParameter').map((p) => p.binding.name)
     for (const variable of Object.keys(worker.variablesSchema?.properties ?? {})) {
       if (!inputs.includes(variable)) problems.push(`${type}.json has no input for ${variable}, which workers/${type}.ts reads`)
     }

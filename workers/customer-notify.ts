@@ -149,7 +149,7 @@ export function createHandler(deps: Pick<WorkerDeps, 'events' | 'notifications' 
     if (!orderNumber) {
       const given = subjects.filter((name) => v[name])
       const paths = (given.length ? given : subjects).map((name) => `${name}.orderNumber`).join(' or ')
-      throw new Error(`${job.bpmnProcessId} ${job.elementId}: no order number (${paths} is missing); set it in Operate, then retry`)
+      throw new Error(`${job.bpmnProcessId} ${job.elementId}: no order number (${paths} is missing); set it in Cockpit, then retry`)
     }
     const template = templateOf(job)
     const payload = compact({

@@ -11,11 +11,14 @@
  * Escalation: an `order_events` row with outcome `sla-breached` (written by escalation-notify);
  * open while its order is open; an SLA breach of the period is one recorded within it.
  *
- * The timer start events fire every day (a cron cannot know public holidays and make-up working
- * days); on a day that the business calendar says is not a working day nothing is compiled and
- * the diagram ends there.
+ * The timer start event fires every day (a cron cannot know public holidays and make-up working
+ * days). Whether today is a working day is the engine's answer: the diagram sets the input
+ * `workingDay` to `${businessCalendar.isWorkingDay()}` (the engine's one calendar implementation);
+ * on a day off nothing is compiled and the diagram ends there. The previous working day that the
+ * report looks back to is read from processes/business-calendar.json at the day level (lib/calendar.ts).
  *
- * Reads:   reportKind (production-daily | coordination-agenda)
+ * Reads:   reportKind (production-daily | coordination-agenda); workingDay (boolean, set by the
+ *          diagram from ${businessCalendar.isWorkingDay()})
  * Writes:  workingDay (boolean); report {kind, title, date, period {from, to}, lateOrders,
  *          openEscalations, slaBreaches, output (production-daily only), markdown}, null on a
  *          day off; the diagram maps it to dailyReport or meetingAgenda, and the meeting form
@@ -33,9 +36,10 @@ export const taskType = 'daily-report'
 
 export const variablesSchema = {
   type: 'object',
-  required: ['reportKind'],
+  required: ['reportKind', 'workingDay'],
   properties: {
     reportKind: { enum: ['production-daily', 'coordination-agenda'] },
+    workingDay: { type: 'boolean' },
   },
 } as const
 
@@ -260,16 +264,22 @@ export function renderMarkdown(report: Omit<Report, 'markdown'>, timeZone: strin
   return lines.join('\n')
 }
 
+export interface DailyReportVariables {
+  reportKind: ReportKind
+  /** Today is a working day of the business calendar: the engine's ${businessCalendar.isWorkingDay()}. */
+  workingDay: boolean
+}
+
 export interface DailyReportOptions {
   now?: () => Date
-  /** The business calendar (working days, time zone); read from processes/business-calendar.json by default. */
+  /** The business calendar (previous working day, time zone); read from processes/business-calendar.json by default. */
   calendar?: { definition: { timeZone: string }; calendar: BusinessCalendar }
 }
 
 export function createHandler(
   { db, dailyReports }: Pick<WorkerDeps, 'db' | 'dailyReports'>,
   options: DailyReportOptions = {},
-): Handler<{ reportKind: ReportKind }, never> {
+): Handler<DailyReportVariables, never> {
   const now = options.now ?? (() => new Date())
   let business = options.calendar
   return async (job) => {
@@ -278,7 +288,7 @@ export function createHandler(
       business = { definition, calendar: createCalendar(definition) }
     }
     const at = now()
-    if (!business.calendar.isWorkingDay(at)) return complete({ workingDay: false, report: null })
+    if (!job.variables.workingDay) return complete({ workingDay: false, report: null })
     const report = await compileReport(db, job.variables.reportKind, at, business.calendar, business.definition.timeZone)
     const { markdown, title, kind, date, ...facts } = report
     await dailyReports.save({ kind, date, title, markdown, facts }, { key: job.key, processInstanceKey: job.processInstanceKey })

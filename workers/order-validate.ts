@@ -4,11 +4,18 @@
  * sign-off). An incomplete order is a normal outcome, not an error: the diagram routes it to
  * the sales assistant's *Correct order* task (D1 第4条 3) and back here.
  *
- * Reads:   order (see variablesSchema)
- * Writes:  orderComplete (boolean), orderProblems (string[], in the staff's words)
+ * That task's form edits `orderCorrection`, a copy of the order, not `order` itself: Tasklist
+ * replaces a whole variable with the form's fields, which would drop what the form does not
+ * show (delivery address, customer phone, each line's SKU, ...). Back here, the correction is
+ * merged into the order (see applyCorrection) before the check.
+ *
+ * Reads:   order (see variablesSchema), orderCorrection (optional, the form's fields of the order)
+ * Writes:  orderComplete (boolean), orderProblems (string[], in the staff's words); after a
+ *          correction also order (the merged order) and orderCorrection = null (consumed)
  * Errors:  none
- * Effects: upserts the `orders` row (status validated | incomplete) and one `order_events`
- *          row per job, in one transaction; a redelivered job returns the stored result.
+ * Effects: upserts the `orders` row (status validated | incomplete, the checked order) and one
+ *          `order_events` row per job, in one transaction; a redelivered job returns the stored
+ *          result (the merged order included).
  */
 import { orderNumberPattern } from '../lib/schemas.ts'
 import { complete, stepKey, type Handler, type WorkerDeps } from '../lib/worker.ts'
@@ -29,6 +36,7 @@ export const variablesSchema = {
         orderNumber: { type: 'string', pattern: orderNumberPattern },
       },
     },
+    orderCorrection: { type: ['object', 'null'] },
   },
 } as const
 
@@ -43,7 +51,7 @@ interface OrderLine {
 export interface ContractOrder {
   orderNumber: string
   priority?: unknown
-  customer?: { name?: unknown }
+  customer?: { name?: unknown; [field: string]: unknown }
   lines?: unknown
   deliveryDate?: unknown
   shippingMethod?: unknown
@@ -52,6 +60,36 @@ export interface ContractOrder {
 }
 
 const filled = (value: unknown) => typeof value === 'string' && value.trim() !== ''
+const isPlainObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value)
+
+/** `patch` over `base`: objects key by key, anything else (a value, a list) replaced. */
+function mergeValue(base: unknown, patch: unknown): unknown {
+  if (!isPlainObject(base) || !isPlainObject(patch)) return patch
+  const merged: Record<string, unknown> = { ...base }
+  for (const [key, value] of Object.entries(patch)) merged[key] = mergeValue(base[key], value)
+  return merged
+}
+
+/**
+ * The order with the sales assistant's correction applied: objects key by key, so fields the form
+ * does not show are kept; `lines` index by index, each line keeping its own hidden fields (SKU).
+ * The form shows a fixed number of line slots and cannot remove a line: an empty slot of the
+ * correction (null, or no field filled) changes nothing, lines the correction does not reach are kept, and a correction
+ * line past the order's last one is added. The order number is the order's, whatever the form sent.
+ */
+export function applyCorrection(order: ContractOrder, correction: Record<string, unknown>): ContractOrder {
+  const { lines: correctedLines, ...fields } = correction
+  const merged = mergeValue(order, fields) as ContractOrder
+  if (Array.isArray(correctedLines)) {
+    const lines: unknown[] = Array.isArray(order.lines) ? [...order.lines] : []
+    correctedLines.forEach((line, index) => {
+      if (isPlainObject(line) && Object.values(line).some((value) => value !== null && value !== '')) lines[index] = mergeValue(lines[index], line)
+    })
+    merged.lines = lines.filter((line) => line !== undefined)
+  }
+  return { ...merged, orderNumber: order.orderNumber }
+}
 
 function isCalendarDate(value: unknown): value is string {
   if (typeof value !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(value)) return false
@@ -83,7 +121,7 @@ export function orderProblems(order: ContractOrder, today: string): string[] {
       }
     })
   }
-  if (order.deliveryDate === undefined || order.deliveryDate === '') problems.push('Delivery date is missing')
+  if (order.deliveryDate === undefined || order.deliveryDate === null || order.deliveryDate === '') problems.push('Delivery date is missing')
   else if (!isCalendarDate(order.deliveryDate)) problems.push('Delivery date must be a date (YYYY-MM-DD)')
   else if (order.deliveryDate < today) problems.push(`Delivery date ${order.deliveryDate} is in the past`)
   if (!filled(order.shippingMethod)) problems.push('Shipping method is missing')
@@ -97,9 +135,10 @@ export function orderProblems(order: ContractOrder, today: string): string[] {
 export function createHandler(
   { orders, events }: Pick<WorkerDeps, 'orders' | 'events'>,
   today = () => new Date().toISOString().slice(0, 10),
-): Handler<{ order: ContractOrder }, never> {
+): Handler<{ order: ContractOrder; orderCorrection?: Record<string, unknown> | null }, never> {
   return async (job) => {
-    const { order } = job.variables
+    const { orderCorrection } = job.variables
+    const order = orderCorrection ? applyCorrection(job.variables.order, orderCorrection) : job.variables.order
     const result = await events.once(stepKey(job, order.orderNumber, 'D1 第4条 2'), async (trx) => {
       const problems = orderProblems(order, today())
       const orderComplete = problems.length === 0
@@ -117,7 +156,11 @@ export function createHandler(
       )
       return {
         outcome: orderComplete ? 'complete' : 'incomplete',
-        result: { orderComplete, orderProblems: problems },
+        result: {
+          ...(orderCorrection ? { order, orderCorrection: null } : {}),
+          orderComplete,
+          orderProblems: problems,
+        },
       }
     })
     return complete(result)

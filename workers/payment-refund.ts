@@ -116,7 +116,7 @@ export function createHandler({
     const number = variables.order!.orderNumber
     const amount = await payments.totalForOrder(number)
     if (toCents(amount) <= 0) {
-      throw new Error(`no payment recorded in payments for order ${number}, so there is nothing to refund: record the payment, or set orderPaid to false in Operate, then retry`)
+      throw new Error(`no payment recorded in payments for order ${number}, so there is nothing to refund: record the payment, or set orderPaid to false in Cockpit, then retry`)
     }
     const [first] = await payments.listForOrder(number)
     return { orderNumber: number, amount, currency: first?.currency ?? 'CNY', reason: 'order-cancelled' }

@@ -10,7 +10,7 @@
  * when a rejected lot is returned to the supplier (D10 17E): each job raises one request.
  *
  * Reads:   order.orderNumber; shortage {material, model, quantity, requiredDate, supply};
- *          loopCounter (the shortage's position, 1-based; 1 when absent)
+ *          loopCounter (the shortage's position in the multi-instance, 0-based as the engine counts; 0 when absent)
  * Writes:  purchaseRequest {requestNumber, kind (group-transfer | purchase | outsourcing),
  *          supplier (the group company for a transfer, else null: the buyer chooses), sku,
  *          quantity, plannedArrival (YYYY-MM-DD)}
@@ -48,7 +48,7 @@ export const variablesSchema = {
         supply: { type: ['string', 'null'], enum: ['transfer-or-purchase', 'outsourcing', null] },
       },
     },
-    loopCounter: { type: ['integer', 'null'], minimum: 1 },
+    loopCounter: { type: ['integer', 'null'], minimum: 0 },
   },
 } as const
 
@@ -99,12 +99,12 @@ export function createHandler(
 ): Handler<ProcurementVariables, never> {
   return async (job) => {
     const { order, shortage } = job.variables
-    const loopCounter = job.variables.loopCounter ?? 1
+    const loopCounter = job.variables.loopCounter ?? 0
     const result = await events.once(stepKey(job, order.orderNumber, 'D2 二.一.3'), async (trx) => {
       const product = await products.findByModel(shortage.model, trx)
       if (!product) {
         throw new Error(
-          `shortage model "${shortage.model}" is not in the product catalogue: add the product (SKU, model) to products, or correct shortage.model in Operate, then retry`,
+          `shortage model "${shortage.model}" is not in the product catalogue: add the product (SKU, model) to products, or correct shortage.model in Cockpit, then retry`,
         )
       }
       const { kind, supplier } = chooseSource(product.sku, shortage.quantity, shortage.supply, await groupStock(product.sku, trx))
@@ -116,7 +116,7 @@ export function createHandler(
         supplier,
         planned_arrival: shortage.requiredDate ? shortage.requiredDate.slice(0, 10) : null,
         job_key: job.key,
-        shortage_index: loopCounter - 1,
+        shortage_index: loopCounter,
       }
       const { row } = await purchaseRequests.insertOrGet(request, trx)
       return {

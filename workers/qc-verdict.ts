@@ -151,7 +151,7 @@ export function createHandler({ inspections, events }: Pick<WorkerDeps, 'inspect
     const { inspection } = v
     if (inspection.passedQuantity > inspection.inspectedQuantity) {
       throw new Error(
-        `the inspection record says ${inspection.passedQuantity} units passed of ${inspection.inspectedQuantity} inspected: correct passedQuantity of the ${v.inspectionKind} inspection in Operate, then retry`,
+        `the inspection record says ${inspection.passedQuantity} units passed of ${inspection.inspectedQuantity} inspected: correct passedQuantity of the ${v.inspectionKind} inspection in Cockpit, then retry`,
       )
     }
     const declaredLot = v.inspectionKind === 'incoming'

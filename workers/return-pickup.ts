@@ -138,7 +138,7 @@ export function createHandler(
     const shipFrom = toAddress(place, name, data.customer?.phone)
     if (!shipFrom) {
       throw new Error(
-        `no pickup address for return ${request.returnNumber}: set returnRequest.pickupAddress (or the delivery address of order ${request.orderNumber}) in Operate, then retry`,
+        `no pickup address for return ${request.returnNumber}: set returnRequest.pickupAddress (or the delivery address of order ${request.orderNumber}) in Cockpit, then retry`,
       )
     }
     const { row: recorded } = await shipments.insertOrGet({
@@ -179,7 +179,7 @@ export function createHandler(
       const booked = row.tracking_number ? undefined : { shipmentNumber: row.shipment_number, answer }
       return record(job, pickup, booked, held)
     })
-    if ('refused' in outcome) throw new Error(`${outcome.refused}; agree another return method (returnReview.returnMethod) in Operate, then retry`)
+    if ('refused' in outcome) throw new Error(`${outcome.refused}; agree another return method (returnReview.returnMethod) in Cockpit, then retry`)
     return outcome
   }
 

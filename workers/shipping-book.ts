@@ -147,7 +147,7 @@ export function createHandler(
     const place = shipment.deliveryAddress ?? order?.deliveryAddress
     const shipTo = toAddress(place, name, order?.customer?.phone)
     if (!shipTo) {
-      throw new Error(`shipment.deliveryAddress is missing for order ${orderNumber}: set it (shipping instruction) in Operate, then retry`)
+      throw new Error(`shipment.deliveryAddress is missing for order ${orderNumber}: set it (shipping instruction) in Cockpit, then retry`)
     }
 
     const { row: recorded } = await shipments.insertOrGet({

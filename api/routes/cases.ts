@@ -94,7 +94,9 @@ export function caseRoutes(app: FastifyInstance, deps: ApiDeps): void {
         .insert({ order_number: body.orderNumber, reason: body.reason, reason_kind: body.reasonKind ?? null, items: JSON.stringify(body.items) })
         .returning(['return_number', 'requested_at'])
       const returnRequest = { returnNumber: row.return_number, ...body, receivedAt: new Date(row.requested_at).toISOString() }
-      const started = await engine.startProcess('return-refund', { returnRequest }).catch(engineProblem('return-refund'))
+      const started = await engine.startProcess({
+        processKey: 'return-refund', businessKey: body.orderNumber, orderNumber: body.orderNumber, variables: { returnRequest, returnNumber: row.return_number },
+      }).catch(engineProblem('return-refund'))
       onRollback(() => engine.cancelProcess(started.processInstanceKey))
       await trx('order_events').insert({
         order_number: body.orderNumber, process_instance_key: started.processInstanceKey, element_id: 'RETURN_REQUESTED',
@@ -124,7 +126,9 @@ export function caseRoutes(app: FastifyInstance, deps: ApiDeps): void {
         .insert({ order_number: orderNumber, kind, description: serviceRequest.problemDescription, service_request: JSON.stringify(serviceRequest) })
         .returning('case_number')
       const serviceCase = { caseNumber: row.case_number, orderNumber, kind, description: serviceRequest.problemDescription, customer: { name: serviceRequest.customer } }
-      const started = await engine.startProcess('after-sales-case', { serviceCase, serviceRequest }).catch(engineProblem('after-sales-case'))
+      const started = await engine.startProcess({
+        processKey: 'after-sales-case', businessKey: orderNumber ?? row.case_number, orderNumber, variables: { serviceCase, serviceRequest },
+      }).catch(engineProblem('after-sales-case'))
       onRollback(() => engine.cancelProcess(started.processInstanceKey))
       if (orderNumber) {
         await trx('order_events').insert({

@@ -3,7 +3,8 @@ import type { FastifyInstance } from 'fastify'
 import type { Knex } from 'knex'
 import { sha256 } from '../auth.ts'
 import { idempotencyHeaders, once } from '../idempotency.ts'
-import { flowNodes, incidents, instanceTree, recordedInstanceKeys, userTasks } from '../order-state.ts'
+import { createEventOutboxRepository } from '../../lib/repositories/event-outbox.ts'
+import { flowNodes, incidents, instanceTree, openTasks, recordedInstanceKeys } from '../order-state.ts'
 import { ApiProblem, notFound, problems } from '../problems.ts'
 import { orderAccepted, orderBody, orderNumberParams, orderView } from '../schemas.ts'
 import type { ApiDeps } from '../server.ts'
@@ -91,7 +92,7 @@ export function orderRoutes(app: FastifyInstance, deps: ApiDeps): void {
       const variables = body.channel === 'contract'
         ? { order }
         : { order, orderPaid: Boolean(body.payment), customerReplyDays: config.SHOP_CUSTOMER_REPLY_DAYS, autoConfirmDays: config.SHOP_AUTO_CONFIRM_DAYS }
-      const started = await engine.startProcess(processId[body.channel], variables).catch((error: Error) => {
+      const started = await engine.startProcess({ processKey: processId[body.channel], businessKey: orderNumber, orderNumber, variables }).catch((error: Error) => {
         throw new ApiProblem(503, 'engine-unavailable', 'The engine did not start the order', `Starting ${processId[body.channel]} failed: ${error.message}`)
       })
       onRollback(() => engine.cancelProcess(started.processInstanceKey))
@@ -118,7 +119,7 @@ export function orderRoutes(app: FastifyInstance, deps: ApiDeps): void {
     schema: {
       tags: ['orders'],
       summary: 'Where an order stands',
-      description: 'Status in the order database; from the engine: process state, current steps, open user tasks with their due dates, incidents.',
+      description: 'Status in the order database; the events accepted for it that have not reached their wait (pending, or expired: never delivered); from the engine: process state, current steps, open user tasks with their due dates, incidents.',
       params: orderNumberParams,
       response: { 200: orderView, ...problems(400, 401, 403, 404) },
     },
@@ -141,19 +142,27 @@ export function orderRoutes(app: FastifyInstance, deps: ApiDeps): void {
       currentSteps: [] as unknown[],
       openUserTasks: [] as unknown[],
       incidents: [] as unknown[],
+      events: (await createEventOutboxRepository(db).listForOrder(orderNumber))
+        .filter((e) => e.state !== 'correlated')
+        .map((e) => ({
+          messageId: e.message_id, message: e.message_name, target: e.target, state: e.state,
+          acceptedAt: new Date(e.accepted_at).toISOString(), expiresAt: new Date(e.expires_at).toISOString(),
+          attempts: e.attempts, lastError: e.last_error,
+        })),
     }
     try {
-      const instances = await instanceTree(engine, await recordedInstanceKeys(db, orderNumber, order.process_instance_key))
+      const instances = await instanceTree(engine, orderNumber, await recordedInstanceKeys(db, orderNumber, order.process_instance_key))
       view.processState = instances.find((i) => i.key === order.process_instance_key)?.state ?? null
       const names = new Map<string, string | null>()
       for (const instance of instances) {
         const docs = await processDocs(instance.processDefinitionKey).catch(() => new Map())
         for (const node of await flowNodes(engine, instance.key)) {
-          names.set(`${instance.key}:${node.flowNodeId}`, docs.get(node.flowNodeId)?.name ?? null)
+          const name = docs.get(node.flowNodeId)?.name ?? node.flowNodeName
+          names.set(`${instance.key}:${node.flowNodeId}`, name)
           if (node.state !== 'ACTIVE') continue
           view.currentSteps.push({
             processInstanceKey: instance.key, bpmnProcessId: instance.bpmnProcessId, elementId: node.flowNodeId,
-            elementName: docs.get(node.flowNodeId)?.name ?? null, elementType: node.type, since: node.startDate,
+            elementName: name, elementType: node.type, since: node.startDate,
           })
         }
         for (const incident of await incidents(engine, instance.key)) {
@@ -164,13 +173,11 @@ export function orderRoutes(app: FastifyInstance, deps: ApiDeps): void {
           })
         }
       }
-      for (const [key, task] of userTasks(await engine.userTaskRecords(instances.map((i) => i.key)))) {
-        if (task.ended || !task.created) continue
+      for (const task of await openTasks(engine, instances.filter((i) => i.state === 'ACTIVE' || i.state === 'SUSPENDED').map((i) => i.key))) {
         view.openUserTasks.push({
-          userTaskKey: key, processInstanceKey: task.created.processInstanceKey, elementId: task.created.elementId,
-          elementName: names.get(`${task.created.processInstanceKey}:${task.created.elementId}`) ?? null,
-          candidateGroups: task.created.candidateGroups, assignee: task.assignee, dueDate: task.created.dueDate,
-          createdAt: new Date(task.created.timestamp).toISOString(),
+          userTaskKey: task.id, processInstanceKey: task.processInstanceId, elementId: task.taskDefinitionKey,
+          elementName: names.get(`${task.processInstanceId}:${task.taskDefinitionKey}`) ?? task.name,
+          candidateGroups: task.candidateGroups, assignee: task.assignee, dueDate: task.due, createdAt: task.created ?? new Date(0).toISOString(),
         })
       }
     } catch (error) {

@@ -4,6 +4,7 @@ import { createAfterSalesCaseRepository } from './after-sales-cases.ts'
 import { createContractRepository } from './contracts.ts'
 import { createCustomerRepository } from './customers.ts'
 import { createDailyReportRepository } from './daily-reports.ts'
+import { createEventOutboxRepository } from './event-outbox.ts'
 import { createInspectionRepository } from './inspections.ts'
 import { createInvoiceRepository } from './invoices.ts'
 import { createNotificationRepository } from './notifications.ts'
@@ -47,6 +48,7 @@ export function createRepositories(db: Knex) {
     afterSalesCases: createAfterSalesCaseRepository(db),
     serviceLevelDeadlines: createServiceLevelDeadlineRepository(db),
     dailyReports: createDailyReportRepository(db),
+    eventOutbox: createEventOutboxRepository(db),
   }
 }
 

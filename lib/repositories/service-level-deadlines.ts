@@ -1,4 +1,9 @@
-/** The register of step deadlines (`service_level_deadlines`): written by sla-deadline, read and closed by escalation-notify. */
+/**
+ * The register of missed step deadlines (`service_level_deadlines`): the engine's serviceLevels
+ * bean computes each guarded step's due instant (process variable `sla.<id>`); when the step's
+ * timer fires, escalation-notify records the deadline here as breached, once per guarded
+ * activity instance and level.
+ */
 import type { Knex } from 'knex'
 
 export interface ServiceLevelDeadline {
@@ -7,6 +12,7 @@ export interface ServiceLevelDeadline {
   order_number: string | null
   process_instance_key: string
   element_id: string
+  /** The guarded activity instance (`sla.<id>.activityInstanceId`). */
   element_instance_key: string
   limit: string | null
   urgent: boolean
@@ -28,21 +34,21 @@ export interface ServiceLevelDeadlineRow extends ServiceLevelDeadline {
 export function createServiceLevelDeadlineRepository(db: Knex) {
   return {
     /**
-     * Records the deadline of one level for one element instance; a redelivered listener job gets
-     * the row its first delivery wrote (same due date), so the timer and the register agree.
+     * Records a missed deadline; a redelivered escalation task (unique key element_instance_key +
+     * sla_id) gets the row its first delivery wrote, with the first breach time.
      */
-    async record(deadline: ServiceLevelDeadline, trx: Knex = db): Promise<ServiceLevelDeadlineRow> {
-      const [inserted] = await trx('service_level_deadlines').insert(deadline).onConflict(['element_instance_key', 'sla_id']).ignore().returning('*')
+    async recordBreach(deadline: ServiceLevelDeadline, breachedAt: Date, trx: Knex = db): Promise<ServiceLevelDeadlineRow> {
+      const [inserted] = await trx('service_level_deadlines')
+        .insert({ ...deadline, breached_at: breachedAt })
+        .onConflict(['element_instance_key', 'sla_id'])
+        .ignore()
+        .returning('*')
       if (inserted) return inserted
       return trx('service_level_deadlines').where({ element_instance_key: deadline.element_instance_key, sla_id: deadline.sla_id }).first()
     },
     /** The latest deadline of a level in an instance (a loop sets a new one each pass). */
     async latest(processInstanceKey: string, slaId: string, trx: Knex = db): Promise<ServiceLevelDeadlineRow | undefined> {
       return trx('service_level_deadlines').where({ process_instance_key: processInstanceKey, sla_id: slaId }).orderBy('id', 'desc').first()
-    },
-    /** Marks a deadline missed (the first escalation's time stays). */
-    async markBreached(id: number, at: Date, trx: Knex = db): Promise<void> {
-      await trx('service_level_deadlines').where({ id }).whereNull('breached_at').update({ breached_at: at })
     },
   }
 }

@@ -1,18 +1,15 @@
 /**
  * The driver: starts `bench-contract-order` instances of a regular order with stock available and
- * plays every person and outside party on the way — it completes each user task through the
- * REST API (`POST /v2/user-tasks/{key}/completion`) and publishes each awaited message, as soon
- * as the engine's exported records show the task or the message subscription. It keeps at most
- * `concurrency` orders in flight and stops at its deadline.
+ * plays every person and outside party on the way — it completes each user task
+ * (`POST /task/{id}/complete`, as Tasklist does) and correlates each awaited message to its
+ * instance (`POST /message`), as soon as the engine shows the task or the message subscription
+ * (polled every 200 ms). It keeps at most `concurrency` orders in flight and stops at its deadline.
  */
 import { setTimeout as sleep } from 'node:timers/promises'
-import type { EngineRest } from '../../lib/camunda.ts'
-import { EngineRestError } from '../../lib/camunda.ts'
+import { EngineRestError, toEngineVariables, type EngineRest } from '../../lib/engine-rest.ts'
 import { demoContractOrder } from '../../lib/seed.ts'
-import { orderProcess } from './diagrams.ts'
-import { multiSearch, terms, type EngineRecord, type ProcessValue, type SubscriptionValue, type UserTaskValue } from './records.ts'
-
-type ZeebeClient = ReturnType<import('@camunda8/sdk').Camunda8['getZeebeGrpcApiClient']>
+import { benchProcesses, orderProcess } from './diagrams.ts'
+import { engineHistory, engineTime, type MessageSubscription, type OpenTask } from './history.ts'
 
 /** A regular order of a seeded SKU whose stock the benchmark database holds plenty of. */
 export function benchOrder(orderNumber: string) {
@@ -55,9 +52,9 @@ export const messageAnswers: Record<string, Record<string, unknown>> = {
 export interface DrivenOrder {
   orderNumber: string
   key: string
-  /** Wall clock just before the create call. */
+  /** Wall clock just before the start call. */
   startedAt: number
-  /** Engine time of the root instance's activation and completion. */
+  /** Engine time of the root instance's start and end (its history). */
   activatedAt?: number
   completedAt?: number
 }
@@ -73,20 +70,12 @@ export interface DriveResult {
   endedAt: number
 }
 
-interface IncidentValue {
-  processInstanceKey: number
-  elementId: string
-  errorType: string
-  errorMessage: string
-}
-
 /** Thrown when an order leaves the expected path (an incident, a user task without an answer). */
 export class DriverError extends Error {
   name = 'DriverError'
 }
 
 export async function driveOrders(options: {
-  zeebe: ZeebeClient
   rest: EngineRest
   count: number
   concurrency: number
@@ -96,10 +85,11 @@ export async function driveOrders(options: {
   onProgress?: (completed: number, started: number) => void
   tickMs?: number
 }): Promise<DriveResult> {
-  const { zeebe, rest, count, concurrency, deadline, runId, onProgress, tickMs = 200 } = options
+  const { rest, count, concurrency, deadline, runId, onProgress, tickMs = 200 } = options
+  const history = engineHistory(rest)
   const orders: DrivenOrder[] = []
-  const active = new Map<string, DrivenOrder>() // root key → order
-  const orderOf = new Map<string, DrivenOrder>() // root or child instance key → order
+  const active = new Map<string, DrivenOrder>() // root instance id → order
+  const byNumber = new Map<string, DrivenOrder>()
   const handled = new Set<string>()
   let userTasksCompleted = 0
   let messagesPublished = 0
@@ -113,41 +103,46 @@ export async function driveOrders(options: {
     }).finally(() => pending.delete(tracked))
     pending.add(tracked)
   }
+  /** The order an instance (root or called) belongs to: every instance carries the order number as business key. */
+  const orderOfInstance = async (id: string) => {
+    const instance = await history.instance(id)
+    return instance?.businessKey ? byNumber.get(instance.businessKey) : undefined
+  }
 
   const startOne = async (index: number) => {
     const orderNumber = `BN-${new Date().getUTCFullYear()}-${runId}${String(index).padStart(5, '0')}`
     const order: DrivenOrder = { orderNumber, key: '', startedAt: Date.now() }
-    const instance = await zeebe.createProcessInstance({ bpmnProcessId: orderProcess, variables: { order: benchOrder(orderNumber) } })
-    order.key = instance.processInstanceKey
+    const instance = await rest.post<{ id: string }>(`/process-definition/key/${orderProcess}/start`, {
+      businessKey: orderNumber,
+      variables: toEngineVariables({ order: benchOrder(orderNumber), orderNumber }),
+    })
+    order.key = instance.id
     orders.push(order)
     active.set(order.key, order)
-    orderOf.set(order.key, order)
+    byNumber.set(orderNumber, order)
   }
 
-  const completeTask = async (record: EngineRecord<UserTaskValue>, order: DrivenOrder) => {
-    const answer = userTaskAnswers[record.value.elementId]
-    if (!answer) throw new DriverError(`order ${order.orderNumber} reached user task ${record.value.elementId}, which the driver has no answer for`)
-    reactionsMs.push(Date.now() - record.timestamp)
+  const completeTask = async (task: OpenTask, order: DrivenOrder) => {
+    const answer = userTaskAnswers[task.taskDefinitionKey]
+    if (!answer) throw new DriverError(`order ${order.orderNumber} reached user task ${task.taskDefinitionKey}, which the driver has no answer for`)
+    reactionsMs.push(Date.now() - engineTime(task.created))
     try {
-      await rest.post(`/v2/user-tasks/${record.key}/completion`, { variables: answer(order.orderNumber) })
+      await rest.post(`/task/${task.id}/complete`, { variables: toEngineVariables(answer(order.orderNumber)) })
       userTasksCompleted++
     } catch (error) {
-      // Already completed (a repeated record or a second driver on the same engine) is no failure.
-      if (error instanceof EngineRestError && (error.status === 404 || error.status === 409)) return
-      handled.delete(`task:${record.key}`)
+      // Already completed (a second driver on the same engine) is no failure.
+      if (error instanceof EngineRestError && error.status === 404) return
+      handled.delete(`task:${task.id}`)
       throw error
     }
   }
 
-  const publish = async (record: EngineRecord<SubscriptionValue>) => {
-    const { messageName, correlationKey, elementInstanceKey } = record.value
-    reactionsMs.push(Date.now() - record.timestamp)
-    await zeebe.publishMessage({
-      name: messageName,
-      correlationKey,
-      variables: JSON.parse(JSON.stringify(messageAnswers[record.value.elementId])),
-      messageId: `bench:${messageName}:${elementInstanceKey}`,
-      timeToLive: 60000,
+  const publish = async (subscription: MessageSubscription) => {
+    reactionsMs.push(Date.now() - engineTime(subscription.createdDate))
+    await rest.post('/message', {
+      messageName: subscription.eventName,
+      processInstanceId: subscription.processInstanceId,
+      processVariables: toEngineVariables(messageAnswers[subscription.activityId]),
     })
     messagesPublished++
   }
@@ -167,66 +162,39 @@ export async function driveOrders(options: {
       while (nextIndex < count && active.size < concurrency) {
         await startOne(nextIndex++)
       }
-      const roots = [...active.keys()]
-      const known = [...orderOf.entries()].filter(([, o]) => active.has(o.key)).map(([key]) => key)
-      if (roots.length) {
-        const since = { range: { timestamp: { gte: Date.now() - 300000 } } }
-        const [tasks, subscriptions, processes, incidents] = await multiSearch([
-          {
-            valueType: 'user-task',
-            filter: [since, { term: { intent: 'CREATED' } }, terms('value.processInstanceKey', known)],
-            source: ['key', 'intent', 'timestamp', 'value.elementId', 'value.processInstanceKey'],
-          },
-          {
-            valueType: 'process-message-subscription',
-            filter: [since, { terms: { intent: ['CREATING', 'CREATED'] } }, terms('value.processInstanceKey', known)],
-            source: ['key', 'intent', 'timestamp', 'value'],
-          },
-          {
-            valueType: 'process-instance',
-            filter: [
-              since,
-              { term: { 'value.bpmnElementType': 'PROCESS' } },
-              { terms: { intent: ['ELEMENT_ACTIVATED', 'ELEMENT_COMPLETED', 'ELEMENT_TERMINATED'] } },
-              { bool: { should: [terms('value.processInstanceKey', roots), terms('value.parentProcessInstanceKey', roots)], minimum_should_match: 1 } },
-            ],
-            source: ['key', 'intent', 'timestamp', 'value.processInstanceKey', 'value.parentProcessInstanceKey'],
-          },
-          {
-            valueType: 'incident',
-            filter: [since, { term: { intent: 'CREATED' } }, terms('value.processInstanceKey', known)],
-            source: ['key', 'intent', 'value'],
-          },
+      if (active.size) {
+        const [incidents, tasks, subscriptions, roots] = await Promise.all([
+          history.incidentsOf(benchProcesses),
+          history.openTasks({ processDefinitionKeys: benchProcesses }),
+          history.messageSubscriptions(),
+          history.instances([...active.keys()]),
         ])
-        for (const record of incidents as EngineRecord<IncidentValue>[]) {
-          const order = orderOf.get(String(record.value.processInstanceKey))
-          throw new DriverError(
-            `order ${order?.orderNumber} has an incident at ${record.value.elementId}: ${record.value.errorType} ${record.value.errorMessage}`,
-          )
+        for (const incident of incidents) {
+          const order = await orderOfInstance(incident.processInstanceId)
+          if (order) throw new DriverError(`order ${order.orderNumber} has an incident at ${incident.activityId}: ${incident.incidentType} ${incident.incidentMessage}`)
         }
-        for (const record of processes as EngineRecord<ProcessValue>[]) {
-          const key = String(record.value.processInstanceKey)
-          const parent = String(record.value.parentProcessInstanceKey)
-          if (record.intent === 'ELEMENT_ACTIVATED' && active.has(parent)) orderOf.set(key, active.get(parent)!)
-          const order = active.get(key)
-          if (order && record.intent === 'ELEMENT_ACTIVATED') order.activatedAt = record.timestamp
-          if (order && record.intent !== 'ELEMENT_ACTIVATED') {
-            if (record.intent === 'ELEMENT_TERMINATED') throw new DriverError(`order ${order.orderNumber} was terminated`)
-            order.completedAt = record.timestamp
-            active.delete(key)
+        for (const root of roots) {
+          const order = active.get(root.id)!
+          order.activatedAt = engineTime(root.startTime)
+          if (root.endTime) {
+            if (root.state !== 'COMPLETED') throw new DriverError(`order ${order.orderNumber} ended ${root.state}`)
+            order.completedAt = engineTime(root.endTime)
+            active.delete(root.id)
           }
         }
-        for (const record of tasks as EngineRecord<UserTaskValue>[]) {
-          const order = orderOf.get(String(record.value.processInstanceKey))
-          if (!order || handled.has(`task:${record.key}`)) continue
-          handled.add(`task:${record.key}`)
-          inBackground(completeTask(record, order))
+        for (const task of tasks) {
+          if (handled.has(`task:${task.id}`)) continue
+          const order = await orderOfInstance(task.processInstanceId)
+          if (!order) continue
+          handled.add(`task:${task.id}`)
+          inBackground(completeTask(task, order))
         }
-        for (const record of subscriptions as EngineRecord<SubscriptionValue>[]) {
-          const id = `message:${record.value.elementInstanceKey}:${record.value.messageName}`
-          if (!(record.value.elementId in messageAnswers) || handled.has(id)) continue
+        for (const subscription of subscriptions) {
+          const id = `message:${subscription.id}`
+          if (!(subscription.activityId in messageAnswers) || handled.has(id)) continue
+          if (!(await orderOfInstance(subscription.processInstanceId))) continue
           handled.add(id)
-          inBackground(publish(record))
+          inBackground(publish(subscription))
         }
       }
       await sleep(tickMs)
@@ -234,7 +202,7 @@ export async function driveOrders(options: {
   } finally {
     await Promise.allSettled([...pending])
     // Whatever did not finish (time-out, incident) is cancelled, so nothing of the run lingers.
-    for (const key of active.keys()) await zeebe.cancelProcessInstance(key).catch(() => undefined)
+    for (const key of active.keys()) await rest.delete(`/process-instance/${key}?skipCustomListeners=true`).catch(() => undefined)
   }
   return { orders, userTasksCompleted, messagesPublished, reactionsMs, timedOut, startedAt, endedAt: Date.now() }
 }

@@ -30,7 +30,6 @@ async function postgresPids(): Promise<number[]> {
 export interface MemorySample {
   /** MiB resident; null when the process is not on this machine (or not readable). */
   engineRssMiB: number | null
-  searchRssMiB: number | null
   /** This process: the benchmark's workers and driver. */
   workersRssMiB: number | null
   /** Sum over PostgreSQL's processes of their proportional set size (RSS would count shared buffers once per backend). */
@@ -45,8 +44,7 @@ export async function sampleMemory(config: Config): Promise<MemorySample> {
   let postgres = 0
   for (const pid of pg) postgres += (await memoryOf(pid))?.pss ?? 0
   return {
-    engineRssMiB: await rss(status?.camunda.pid),
-    searchRssMiB: await rss(status?.search.pid),
+    engineRssMiB: await rss(status?.pid),
     workersRssMiB: process.memoryUsage.rss() / 1024 / 1024,
     postgresPssMiB: pg.length ? postgres : null,
     postgresProcesses: pg.length,
@@ -55,10 +53,10 @@ export async function sampleMemory(config: Config): Promise<MemorySample> {
 
 /** Samples every `everyMs` until stopped; returns the peak of each figure. */
 export function memoryPeaks(config: Config, everyMs = 3000) {
-  const peak: MemorySample = { engineRssMiB: null, searchRssMiB: null, workersRssMiB: null, postgresPssMiB: null, postgresProcesses: 0 }
+  const peak: MemorySample = { engineRssMiB: null, workersRssMiB: null, postgresPssMiB: null, postgresProcesses: 0 }
   const take = async () => {
     const sample = await sampleMemory(config)
-    for (const field of ['engineRssMiB', 'searchRssMiB', 'workersRssMiB', 'postgresPssMiB', 'postgresProcesses'] as const) {
+    for (const field of ['engineRssMiB', 'workersRssMiB', 'postgresPssMiB', 'postgresProcesses'] as const) {
       const value = sample[field]
       if (value !== null && (peak[field] === null || value > (peak[field] as number))) (peak as unknown as Record<string, number>)[field] = value
     }

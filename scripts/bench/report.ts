@@ -1,27 +1,28 @@
-/** The benchmark's result: its JSON shape, the targets of issue 8, and the markdown table. */
+/** The benchmark's result: its JSON shape, the targets, and the markdown table. */
 import type { MemorySample } from './memory.ts'
 import type { Summary } from './stats.ts'
 import type { TimerFigures } from './timers.ts'
+import type { Polling, WorkerKind } from './workers.ts'
 
 export interface PhaseFigures {
-  workers: 'real' | 'no-op'
-  streaming: boolean
+  workers: WorkerKind
+  polling: Polling
   orders: number
   completed: number
   timedOut: boolean
   durationS: number
   ordersPerS: number
-  /** Jobs completed: service tasks and execution listeners. */
-  jobs: number
-  jobsPerS: number
+  /** External tasks completed (every one is a service task). */
   serviceTasks: number
   serviceTasksPerS: number
   userTasks: number
   messages: number
   endToEndMs: Summary
-  /** The driver's reaction: user task created / message subscription opened → its REST or gRPC call. */
+  /** The driver's reaction: user task created / message subscription opened → its REST call. */
   driverReactionMs: Summary
+  /** Service task started (its external task created) → handler start. */
   createdToHandlerMs: Summary
+  /** Handler end → the next activity's start in the same instance. */
   handlerToNextMs: Summary
 }
 
@@ -36,12 +37,12 @@ export interface BenchResult {
   startedAt: string
   durationS: number
   commit: string
-  machine: { cores: number; memoryMiB: number; cpu: string; node: string; camunda: string; opensearch: string; postgres: string; os: string }
-  settings: { orders: number; concurrency: number; warmup: number; phaseTimeoutS: number; timerIdleS: number; timerEveryMs: number; pollIntervalMs: number; maxJobsActive: number }
-  phases: { realStreaming: PhaseFigures; noopStreaming: PhaseFigures; realPolling: PhaseFigures }
+  machine: { cores: number; memoryMiB: number; cpu: string; node: string; operaton: string; engineDatabase: string; postgres: string; os: string }
+  settings: { orders: number; concurrency: number; warmup: number; phaseTimeoutS: number; timerIdleS: number; timerEveryMs: number; pollHoldMs: number; shortPollMs: number; maxJobsActive: number }
+  phases: { realLongPoll: PhaseFigures; noopLongPoll: PhaseFigures; realShortPoll: PhaseFigures }
   timers: { idle: TimerFigures; underLoad: TimerFigures }
-  ratios: { realOverNoopThroughput: number | null; streamingOverPollingOverheadP50: number | null }
-  /** Engine record time minus wall clock at instance creation (median); large values mean a pinned engine clock. */
+  ratios: { realOverNoopThroughput: number | null; longOverShortPollOverheadP50: number | null }
+  /** Engine start time of each order's instance minus the wall clock just before the start call (median); large values mean clocks apart. */
   engineClockOffsetMs: number | null
   /** The machine's 1, 5 and 15 minute load averages when the run started and ended (others' work shows here). */
   loadAverage: { atStart: number[]; atEnd: number[] }
@@ -53,10 +54,10 @@ const ms = (value: number | null) => (value === null ? '–' : `${Math.round(val
 const n = (value: number, digits = 2) => value.toFixed(digits)
 
 export function targetsOf(result: Omit<BenchResult, 'targets'>): Target[] {
-  const { realStreaming, realPolling } = result.phases
+  const { realLongPoll, realShortPoll } = result.phases
   const throughputRatio = result.ratios.realOverNoopThroughput
-  const streamP50 = realStreaming.createdToHandlerMs.p50
-  const pollRatio = result.ratios.streamingOverPollingOverheadP50
+  const longP50 = realLongPoll.createdToHandlerMs.p50
+  const pollRatio = result.ratios.longOverShortPollOverheadP50
   const timer = result.timers.underLoad
   return [
     {
@@ -66,10 +67,10 @@ export function targetsOf(result: Omit<BenchResult, 'targets'>): Target[] {
       met: throughputRatio !== null && throughputRatio >= 0.8,
     },
     {
-      name: 'streaming engine overhead p50 (job created → handler start)',
-      target: '≤ 30 ms and ≤ 0.5 × polling',
-      measured: `${ms(streamP50)}; ${pollRatio === null ? '–' : n(pollRatio)} × polling (${ms(realPolling.createdToHandlerMs.p50)})`,
-      met: streamP50 !== null && streamP50 <= 30 && pollRatio !== null && pollRatio <= 0.5,
+      name: 'long-poll engine overhead p50 (task created → handler start)',
+      target: '≤ 30 ms and ≤ 0.5 × short polling',
+      measured: `${ms(longP50)}; ${pollRatio === null ? '–' : n(pollRatio)} × short polling (${ms(realShortPoll.createdToHandlerMs.p50)})`,
+      met: longP50 !== null && longP50 <= 30 && pollRatio !== null && pollRatio <= 0.5,
     },
     {
       name: 'timer lateness under load',
@@ -78,28 +79,28 @@ export function targetsOf(result: Omit<BenchResult, 'targets'>): Target[] {
       met: timer.p99 !== null && timer.p99 <= 1000 && timer.early === 0 && timer.notFired === 0,
     },
     {
-      name: 'service tasks completed per second (real workers, streaming)',
+      name: 'service tasks completed per second (real workers, long poll)',
       target: '≥ 20 /s',
-      measured: `${n(realStreaming.serviceTasksPerS, 1)} /s`,
-      met: realStreaming.serviceTasksPerS >= 20,
+      measured: `${n(realLongPoll.serviceTasksPerS, 1)} /s`,
+      met: realLongPoll.serviceTasksPerS >= 20,
     },
   ]
 }
 
 export function markdown(result: BenchResult): string {
   const phases: [string, PhaseFigures][] = [
-    ['real workers, streaming', result.phases.realStreaming],
-    ['no-op workers, streaming', result.phases.noopStreaming],
-    ['real workers, polling', result.phases.realPolling],
+    ['real workers, long poll', result.phases.realLongPoll],
+    ['no-op workers, long poll', result.phases.noopLongPoll],
+    [`real workers, short poll (${result.settings.shortPollMs} ms)`, result.phases.realShortPoll],
   ]
   const lines = [
-    `Benchmark ${result.startedAt} · commit ${result.commit} · ${result.machine.cores} cores, ${Math.round(result.machine.memoryMiB / 1024)} GiB · Camunda ${result.machine.camunda} · load average ${result.loadAverage.atStart[0].toFixed(1)} at the start, ${result.loadAverage.atEnd[0].toFixed(1)} at the end`,
+    `Benchmark ${result.startedAt} · commit ${result.commit} · ${result.machine.cores} cores, ${Math.round(result.machine.memoryMiB / 1024)} GiB · Operaton ${result.machine.operaton} on ${result.machine.engineDatabase} · load average ${result.loadAverage.atStart[0].toFixed(1)} at the start, ${result.loadAverage.atEnd[0].toFixed(1)} at the end`,
     '',
-    '| phase | orders done | orders/s | service tasks/s (all jobs/s) | end-to-end p50 / p99 | driver reaction p50 | job created → handler p50 / p99 | handler end → next element p50 / p99 |',
+    '| phase | orders done | orders/s | service tasks/s | end-to-end p50 / p99 | driver reaction p50 / p99 | task created → handler p50 / p99 | handler end → next element p50 / p99 |',
     '|---|---|---|---|---|---|---|---|',
     ...phases.map(
       ([name, p]) =>
-        `| ${name} | ${p.completed}/${p.orders}${p.timedOut ? ' (timed out)' : ''} | ${n(p.ordersPerS, 3)} | ${n(p.serviceTasksPerS, 1)} (${n(p.jobsPerS, 1)}) | ${ms(p.endToEndMs.p50)} / ${ms(p.endToEndMs.p99)} | ${ms(p.driverReactionMs.p50)} | ${ms(p.createdToHandlerMs.p50)} / ${ms(p.createdToHandlerMs.p99)} | ${ms(p.handlerToNextMs.p50)} / ${ms(p.handlerToNextMs.p99)} |`,
+        `| ${name} | ${p.completed}/${p.orders}${p.timedOut ? ' (timed out)' : ''} | ${n(p.ordersPerS, 3)} | ${n(p.serviceTasksPerS, 1)} | ${ms(p.endToEndMs.p50)} / ${ms(p.endToEndMs.p99)} | ${ms(p.driverReactionMs.p50)} / ${ms(p.driverReactionMs.p99)} | ${ms(p.createdToHandlerMs.p50)} / ${ms(p.createdToHandlerMs.p99)} | ${ms(p.handlerToNextMs.p50)} / ${ms(p.handlerToNextMs.p99)} |`,
     ),
     '',
     '| timers | fired | lateness p50 | p99 | max | early |',
@@ -113,8 +114,7 @@ export function markdown(result: BenchResult): string {
     '',
     '| resident memory (peak) | MiB |',
     '|---|---|',
-    `| engine (Camunda JVM) | ${result.memoryPeakMiB.engineRssMiB?.toFixed(0) ?? '–'} |`,
-    `| OpenSearch | ${result.memoryPeakMiB.searchRssMiB?.toFixed(0) ?? '–'} |`,
+    `| engine (Operaton JVM) | ${result.memoryPeakMiB.engineRssMiB?.toFixed(0) ?? '–'} |`,
     `| workers + driver (this process) | ${result.memoryPeakMiB.workersRssMiB?.toFixed(0) ?? '–'} |`,
     `| PostgreSQL (${result.memoryPeakMiB.postgresProcesses} processes, PSS) | ${result.memoryPeakMiB.postgresPssMiB?.toFixed(0) ?? '–'} |`,
     '',
@@ -123,7 +123,7 @@ export function markdown(result: BenchResult): string {
     ...result.targets.map((t) => `| ${t.name} | ${t.target} | ${t.measured} | ${t.met ? 'yes' : 'no'} |`),
   ]
   if (result.engineClockOffsetMs !== null && Math.abs(result.engineClockOffsetMs) > 2000) {
-    lines.push('', `Warning: the engine clock is ${Math.round(result.engineClockOffsetMs)} ms off the wall clock (pinned?); latencies are not meaningful.`)
+    lines.push('', `Warning: the engine clock is ${Math.round(result.engineClockOffsetMs)} ms off the wall clock; latencies are not meaningful.`)
   }
   return lines.join('\n')
 }

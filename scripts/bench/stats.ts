@@ -1,6 +1,6 @@
-/** Percentiles and the engine-overhead figures computed from the exported records and the workers' timings. */
+/** Percentiles and the engine-overhead figures computed from the engine's history and the workers' timings. */
 import type { HandledJob } from '../../lib/worker-runtime.ts'
-import { allRecords, chunks, terms } from './records.ts'
+import { engineTime, type EngineHistory, type HistoricActivity } from './history.ts'
 
 export interface Summary {
   count: number
@@ -17,62 +17,35 @@ export function summarise(values: number[]): Summary {
   return { count: sorted.length, p50: at(50), p99: at(99), min: sorted[0] ?? null, max: sorted.at(-1) ?? null }
 }
 
-interface JobValue {
-  jobKind?: string
-}
-
 /**
- * Per job: engine time of its creation → handler start (the worker's clock; same machine), and
- * handler end → the first element activation in the same instance after the engine completed the
- * job (the next element for a service task; the element itself for a start listener). Also how
- * many of the jobs were service tasks (the rest are execution listeners).
+ * Per external task: its activity instance's start (the engine creates the task in the same
+ * transaction) → the handler's start (the worker's clock; same machine), and the handler's end →
+ * the start of the next activity in the same instance after the service task ended. Also how
+ * many of the tasks were service tasks (all are, today: the count checks the history found them).
  */
 export async function engineOverhead(
+  history: EngineHistory,
   jobs: HandledJob[],
 ): Promise<{ createdToHandler: Summary; handlerToNext: Summary; serviceTasks: number; unmatched: number }> {
-  const created = new Map<string, { timestamp: number; kind: string }>()
-  const completedAt = new Map<string, number>()
-  for (const part of chunks(jobs.map((j) => j.key))) {
-    const records = await allRecords<JobValue>('job', [{ terms: { intent: ['CREATED', 'COMPLETED'] } }, terms('key', part)], [
-      'key',
-      'intent',
-      'timestamp',
-      'position',
-      'value.jobKind',
-    ])
-    for (const record of records) {
-      if (record.intent === 'CREATED') created.set(String(record.key), { timestamp: record.timestamp, kind: record.value.jobKind ?? 'BPMN_ELEMENT' })
-      else completedAt.set(String(record.key), record.position)
-    }
-  }
-  const activations = new Map<string, { timestamp: number; position: number }[]>()
-  for (const part of chunks([...new Set(jobs.map((j) => j.processInstanceKey))])) {
-    const records = await allRecords<{ processInstanceKey: number }>(
-      'process-instance',
-      [{ term: { intent: 'ELEMENT_ACTIVATED' } }, terms('value.processInstanceKey', part)],
-      ['timestamp', 'position', 'value.processInstanceKey'],
-    )
-    for (const record of records) {
-      const key = String(record.value.processInstanceKey)
-      activations.set(key, [...(activations.get(key) ?? []), record])
-    }
-  }
+  const activities = new Map<string, HistoricActivity[]>()
+  for (const id of new Set(jobs.map((j) => j.processInstanceKey))) activities.set(id, await history.activities(id))
   const toHandler: number[] = []
   const toNext: number[] = []
   let unmatched = 0
   let serviceTasks = 0
   for (const job of jobs) {
-    const creation = created.get(job.key)
-    if (!creation) {
+    const all = activities.get(job.processInstanceKey) ?? []
+    const own = all.find((a) => a.id === job.elementInstanceKey)
+    if (!own) {
       unmatched++
       continue
     }
-    if (creation.kind === 'BPMN_ELEMENT') serviceTasks++
-    toHandler.push(job.handlerStartedAt - creation.timestamp)
-    const done = completedAt.get(job.key)
-    // One instance lives on one partition, so log positions order its records.
-    const next = done === undefined ? undefined : (activations.get(job.processInstanceKey) ?? []).find((r) => r.position > done)
-    if (next) toNext.push(next.timestamp - job.handlerEndedAt)
+    if (own.activityType === 'serviceTask') serviceTasks++
+    toHandler.push(job.handlerStartedAt - engineTime(own.startTime))
+    if (!own.endTime) continue
+    const ended = engineTime(own.endTime)
+    const next = all.filter((a) => a.id !== own.id && engineTime(a.startTime) >= ended).sort((a, b) => engineTime(a.startTime) - engineTime(b.startTime))[0]
+    if (next) toNext.push(engineTime(next.startTime) - job.handlerEndedAt)
   }
   return { createdToHandler: summarise(toHandler), handlerToNext: summarise(toNext), serviceTasks, unmatched }
 }

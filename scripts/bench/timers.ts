@@ -1,37 +1,41 @@
 /**
  * Timer lateness: starts `bench-timer` instances, each waiting until an instant a little ahead
- * (`dueAt`), one every `everyMs` while `running()` holds, and measures from the exported TIMER
- * records how late each fired: the TRIGGERED record's time minus the due date. Negative = early.
+ * (`dueAt`), one every `everyMs` while running, and measures from the engine's history how late
+ * each fired: the end of its TIMER_DUE activity (the job executor ran the timer) minus the due
+ * instant. Negative = early.
  */
 import { setTimeout as sleep } from 'node:timers/promises'
-import { allRecords, chunks, terms } from './records.ts'
-import { summarise, type Summary } from './stats.ts'
+import { toEngineVariables, type EngineRest } from '../../lib/engine-rest.ts'
 import { timerProcess } from './diagrams.ts'
-
-type ZeebeClient = ReturnType<import('@camunda8/sdk').Camunda8['getZeebeGrpcApiClient']>
+import { chunks, engineTime, type HistoricActivity } from './history.ts'
+import { summarise, type Summary } from './stats.ts'
 
 export interface TimerFigures extends Summary {
   early: number
   notFired: number
 }
 
-export function startTimers(zeebe: ZeebeClient, options: { everyMs: number; leadMs: number; max: number }) {
-  const keys: string[] = []
+export function startTimers(rest: EngineRest, options: { everyMs: number; leadMs: number; max: number }) {
+  const due = new Map<string, number>() // instance id → due instant
   let stopped = false
   let failure: Error | undefined
+  let n = 0
   const loop = (async () => {
-    while (!stopped && keys.length < options.max) {
+    while (!stopped && due.size < options.max) {
       // Due on a whole 100 ms, a little ahead, so the engine has it scheduled well before.
-      const due = Math.ceil((Date.now() + options.leadMs) / 100) * 100
-      const instance = await zeebe.createProcessInstance({ bpmnProcessId: timerProcess, variables: { dueAt: new Date(due).toISOString() } })
-      keys.push(instance.processInstanceKey)
+      const at = Math.ceil((Date.now() + options.leadMs) / 100) * 100
+      const instance = await rest.post<{ id: string }>(`/process-definition/key/${timerProcess}/start`, {
+        businessKey: `bench-timer-${process.pid}-${n++}`,
+        variables: toEngineVariables({ dueAt: new Date(at).toISOString() }),
+      })
+      due.set(instance.id, at)
       await sleep(options.everyMs)
     }
   })().catch((error) => {
     failure = error
   })
   return {
-    started: () => keys.length,
+    started: () => due.size,
     /** Stops starting timers (the ones started still fire). */
     stop: () => {
       stopped = true
@@ -45,17 +49,14 @@ export function startTimers(zeebe: ZeebeClient, options: { everyMs: number; lead
       let lateness: number[] = []
       while (Date.now() < deadline) {
         lateness = []
-        for (const part of chunks(keys)) {
-          const records = await allRecords<{ dueDate: number }>('timer', [{ term: { intent: 'TRIGGERED' } }, terms('value.processInstanceKey', part)], [
-            'timestamp',
-            'value.dueDate',
-          ])
-          lateness.push(...records.map((r) => r.timestamp - r.value.dueDate))
+        for (const part of chunks([...due.keys()])) {
+          const fired = await rest.post<HistoricActivity[]>('/history/activity-instance?maxResults=10000', { activityId: 'TIMER_DUE', processInstanceIdIn: part, finished: true })
+          lateness.push(...fired.filter((a) => a.endTime && due.has(a.processInstanceId)).map((a) => engineTime(a.endTime!) - due.get(a.processInstanceId)!))
         }
-        if (lateness.length >= keys.length) break
+        if (lateness.length >= due.size) break
         await sleep(500)
       }
-      return { ...summarise(lateness), early: lateness.filter((ms) => ms < 0).length, notFired: keys.length - lateness.length }
+      return { ...summarise(lateness), early: lateness.filter((ms) => ms < 0).length, notFired: due.size - lateness.length }
     },
   }
 }

@@ -1,22 +1,18 @@
 /**
  * The chaos driver: places the run's orders through the API and plays every person and outside
- * party on their way — completes user tasks through the engine's REST API, sends payments,
- * signatures, deliveries, goods receipts, changes, cancellations and returns through the API —
- * reading what the engine waits for from its exported records. Faults make calls fail; a failed
- * call is simply tried again on the next tick with the same Idempotency-Key, as an integrator
- * would. Every event is also sent again at once (same key: a replay), published a second time
- * straight to the engine with the same messageId (which the engine must refuse), and sent once
- * more after its time to live (same key again).
+ * party on their way — completes user tasks through the engine's REST API (`POST
+ * /task/{id}/complete`, as Tasklist does), sends payments, signatures, deliveries, goods receipts,
+ * changes, cancellations and returns through the API — reading what the engine waits for from
+ * its open tasks and message subscriptions. Faults make calls fail; a failed call is simply tried
+ * again on the next tick with the same Idempotency-Key, as an integrator would. Every event is
+ * also sent again at once (same key: a replay) and once more after its lifetime (same key again);
+ * verify.ts checks that each event id was correlated at most once per wait it is for.
  */
 import type { FastifyInstance } from 'fastify'
 import type { Knex } from 'knex'
-import type { EngineRest } from '../../lib/camunda.ts'
-import { EngineRestError } from '../../lib/camunda.ts'
-import { isAlreadyPublished } from '../../api/engine.ts'
-import { multiSearch, terms, type EngineRecord, type ProcessValue, type SubscriptionValue, type UserTaskValue } from '../bench/records.ts'
+import { EngineRestError, toEngineVariables, type EngineRest } from '../../lib/engine-rest.ts'
+import { engineHistory, engineTime, type MessageSubscription, type OpenTask } from '../bench/history.ts'
 import { orderBody, returnBody, scenarioOf, shopPrice, userTaskAnswers, daysFromNow, type Scenario } from './scenarios.ts'
-
-type ZeebeClient = ReturnType<import('@camunda8/sdk').Camunda8['getZeebeGrpcApiClient']>
 
 export interface ChaosOrder {
   index: number
@@ -26,7 +22,7 @@ export interface ChaosOrder {
   roots: string[]
   returnNumber?: string
   done: boolean
-  /** Engine time the last root completed. */
+  /** Engine time the last root ended. */
   completedAt?: number
 }
 
@@ -36,9 +32,7 @@ export interface SentEvent {
   message: string
   idempotencyKey: string
   messageId?: string
-  /** Engine answer to the same messageId published straight again within the TTL. */
-  enginePublishAgain?: 'refused' | 'accepted' | 'failed'
-  /** API answers to the same request again at once and after the TTL. */
+  /** API answers to the same request again at once and after the event's lifetime. */
   replayAtOnce?: number
   replayAfterTtl?: number
   replayAfterTtlHeader?: boolean
@@ -55,13 +49,12 @@ export interface DriverState {
 }
 
 const minute = 60000
-/** The time to live the API gives each message (api/routes/order-events.ts). */
+/** The lifetime the API gives each event in its outbox (api/routes/order-events.ts). */
 const ttlOf: Record<string, number> = { 'delivery-confirmed': 24 * 60 * minute }
 
 export function createDriver(options: {
   app: FastifyInstance
   apiKey: string
-  zeebe: ZeebeClient
   rest: EngineRest
   db: Knex
   count: number
@@ -69,9 +62,11 @@ export function createDriver(options: {
   runId: string
   say: (line: string) => void
 }) {
-  const { app, apiKey, zeebe, rest, db, count, concurrency, runId, say } = options
+  const { app, apiKey, rest, db, count, concurrency, runId, say } = options
+  const history = engineHistory(rest)
   const state: DriverState = { orders: [], events: [], userTasksCompleted: 0, apiRetries: 0, unexpectedTasks: new Set() }
-  const orderOf = new Map<string, ChaosOrder>()
+  const byNumber = new Map<string, ChaosOrder>()
+  const instanceIds = new Set<string>()
   const handled = new Set<string>()
   const inFlight = new Set<Promise<void>>()
   const background = (id: string, work: () => Promise<void>) => {
@@ -82,10 +77,17 @@ export function createDriver(options: {
         // Not done: the next tick tries again (a fault is under way).
         handled.delete(id)
         state.apiRetries++
-        if (!/fetch failed|ECONNREFUSED|UNAVAILABLE|503|500|terminat|connect|timeout|Connection/i.test(String(error))) say(`retrying ${id}: ${String(error).slice(0, 200)}`)
+        if (!/fetch failed|ECONNREFUSED|cannot be reached|503|500|terminat|connect|timeout|Connection/i.test(String(error))) say(`retrying ${id}: ${String(error).slice(0, 200)}`)
       })
       .finally(() => inFlight.delete(run))
     inFlight.add(run)
+  }
+  /** The order of an instance (root or called): every instance carries the order number as business key. */
+  const orderOfInstance = async (id: string) => {
+    const instance = await history.instance(id)
+    const order = instance?.businessKey ? byNumber.get(instance.businessKey) : undefined
+    if (order) instanceIds.add(id)
+    return order
   }
 
   const post = async (url: string, key: string, payload: unknown) =>
@@ -97,16 +99,17 @@ export function createDriver(options: {
     const { orderNumber, processInstanceKey } = answer.json()
     order.orderNumber = orderNumber
     order.roots.push(String(processInstanceKey))
-    orderOf.set(String(processInstanceKey), order)
+    byNumber.set(orderNumber, order)
+    instanceIds.add(String(processInstanceKey))
   }
 
-  /** Sends one event through the API, then its duplicates (see the file's comment). */
-  const sendEvent = async (order: ChaosOrder, path: string, message: string, variable: string, body: Record<string, unknown>, key: string) => {
+  /** Sends one event through the API, then the same request again at once (see the file's comment). */
+  const sendEvent = async (order: ChaosOrder, path: string, message: string, body: Record<string, unknown>, key: string) => {
     const url = `/orders/${order.orderNumber}/${path}`
     const first = await post(url, key, body)
     if (first.statusCode === 409 && path === 'cancellation') return
     if (first.statusCode !== 202) throw new Error(`POST ${url} answered ${first.statusCode}: ${first.body.slice(0, 200)}`)
-    const { messageId, correlationKey } = first.json()
+    const { messageId } = first.json()
     const ttlMs = ttlOf[message] ?? minute
     const event: SentEvent = { orderNumber: order.orderNumber!, message, idempotencyKey: key, messageId, sendAgainAt: Date.now() + Math.min(ttlMs, minute) + 5000, ttlMs }
     state.events.push(event)
@@ -115,21 +118,16 @@ export function createDriver(options: {
       if (event.replayAtOnce < 500) break
       await new Promise((resolve) => setTimeout(resolve, 2000))
     }
-    const value = message === 'order-change-requested' ? { ...body, requestId: messageId } : body
-    event.enginePublishAgain = await zeebe
-      .publishMessage({ name: message, correlationKey, messageId, variables: JSON.parse(JSON.stringify({ [variable]: value })), timeToLive: ttlMs })
-      .then(() => 'accepted' as const)
-      .catch((error) => (isAlreadyPublished(error) ? ('refused' as const) : ('failed' as const)))
   }
 
-  /** The same requests again once their messages' time to live has passed. */
+  /** The same requests again once their events' lifetime (at most a minute) has passed. */
   const sendLateDuplicates = () => {
     for (const event of state.events) {
       if (event.replayAfterTtl !== undefined || Date.now() < event.sendAgainAt) continue
       background(`late:${event.idempotencyKey}`, async () => {
         const answer = await post(`/orders/${event.orderNumber}/${pathOf[event.message]}`, event.idempotencyKey, bodies.get(event.idempotencyKey))
         // An outage answers 503: the integrator tries again later, as with any request.
-        if (answer.statusCode >= 500) throw new Error(`the request after the TTL answered ${answer.statusCode}`)
+        if (answer.statusCode >= 500) throw new Error(`the request after the lifetime answered ${answer.statusCode}`)
         event.replayAfterTtl = answer.statusCode
         event.replayAfterTtlHeader = answer.headers['idempotent-replayed'] === 'true'
       })
@@ -141,31 +139,26 @@ export function createDriver(options: {
     'goods-received': 'goods-received', 'order-cancel-requested': 'cancellation', 'order-change-requested': 'changes',
     'return-received': 'returned-goods',
   }
-  const variableOf: Record<string, string> = {
-    'payment-received': 'payment', 'contract-signed': 'contractSigning', 'delivery-confirmed': 'delivery',
-    'goods-received': 'goodsReceipt', 'order-cancel-requested': 'cancellation', 'order-change-requested': 'changeRequest',
-    'return-received': 'returnReceipt',
-  }
   const event = (order: ChaosOrder, message: string, id: string, body: Record<string, unknown>) => {
     const key = `chaos-${runId}-${id}`
     // A repeat is the same request: the body of the first sending, whatever this round computed.
     if (!bodies.has(key)) bodies.set(key, body)
-    background(`event:${id}`, () => sendEvent(order, pathOf[message], message, variableOf[message], bodies.get(key)!, key))
+    background(`event:${id}`, () => sendEvent(order, pathOf[message], message, bodies.get(key)!, key))
   }
 
-  const completeTask = async (taskKey: number, variables: Record<string, unknown>) => {
+  const completeTask = async (taskId: string, variables: Record<string, unknown>) => {
     try {
-      await rest.post(`/v2/user-tasks/${taskKey}/completion`, { variables })
+      await rest.post(`/task/${taskId}/complete`, { variables: toEngineVariables(variables) })
       state.userTasksCompleted++
     } catch (error) {
       // Already completed (the earlier call got through before a fault) or ended with its scope.
-      if (error instanceof EngineRestError && (error.status === 404 || error.status === 409)) return
+      if (error instanceof EngineRestError && (error.status === 404 || /cannot find task|does not exist/i.test(error.engineMessage))) return
       throw error
     }
   }
 
-  const onUserTask = (record: EngineRecord<UserTaskValue>, order: ChaosOrder) => {
-    const { elementId } = record.value
+  const onUserTask = (task: OpenTask, order: ChaosOrder) => {
+    const elementId = task.taskDefinitionKey
     const n = order.orderNumber!
     if (elementId === 'CONFIRM_ORDER' && order.scenario === 'cancelled') {
       event(order, 'order-cancel-requested', `cancel-${order.index}`, { reason: 'found it cheaper', requestedBy: 'customer' })
@@ -179,11 +172,11 @@ export function createDriver(options: {
       state.unexpectedTasks.add(`${n}:${elementId}`)
       return
     }
-    background(`task:${record.key}`, () => completeTask(record.key, answer(n)))
+    background(`task:${task.id}`, () => completeTask(task.id, answer(n)))
   }
 
-  const onSubscription = (record: EngineRecord<SubscriptionValue>, order: ChaosOrder) => {
-    const { messageName, elementId, correlationKey, elementInstanceKey } = record.value
+  const onSubscription = (subscription: MessageSubscription, order: ChaosOrder) => {
+    const { eventName: messageName, activityId: elementId } = subscription
     const i = order.index
     if (messageName === 'payment-received') {
       const balance = elementId === 'BALANCE_RECEIVED'
@@ -192,16 +185,24 @@ export function createDriver(options: {
     } else if (messageName === 'contract-signed') {
       event(order, messageName, `signed-${i}`, { signedOn: daysFromNow(0), signedBy: 'Zhang San', contractNumber: `HT-${order.orderNumber}` })
     } else if (messageName === 'delivery-confirmed') {
-      // One webhook per order: the message reaches the shipment and then the shop order (TTL one day).
+      // One webhook per order: the API keeps it for the shipment and then the shop order (lifetime one day).
       event(order, messageName, `delivered-${i}`, { deliveredOn: daysFromNow(2), signedBy: 'Zhang San', damaged: false })
     } else if (messageName === 'goods-received') {
-      background(`goods:${elementInstanceKey}`, async () => {
-        const request = await db('purchase_requests').where({ request_number: correlationKey }).first('quantity')
-        if (!request) throw new Error(`purchase request ${correlationKey} not found yet`)
-        event(order, messageName, `goods-${i}-${correlationKey}`, { requestNumber: correlationKey, countedQuantity: Number(request.quantity) })
+      // The wait is for one purchase request (its number is a local variable of the waiting execution).
+      background(`goods:${subscription.id}`, async () => {
+        const local = await rest
+          .get<{ value: string }>(`/execution/${subscription.executionId}/localVariables/requestNumber`)
+          .catch(() => undefined)
+        const requests = await db('purchase_requests')
+          .where({ order_number: order.orderNumber, ...(local ? { request_number: local.value } : {}) })
+          .select('request_number', 'quantity')
+        if (requests.length === 0) throw new Error(`purchase request ${local?.value ?? `of ${order.orderNumber}`} not found yet`)
+        for (const request of requests) {
+          event(order, messageName, `goods-${i}-${request.request_number}`, { requestNumber: request.request_number, countedQuantity: Number(request.quantity) })
+        }
       })
-    } else if (messageName === 'return-received') {
-      event(order, messageName, `returned-goods-${i}`, { returnNumber: correlationKey, receivedAt: new Date().toISOString(), note: 'one parcel, seal intact' })
+    } else if (messageName === 'return-received' && order.returnNumber) {
+      event(order, messageName, `returned-goods-${i}`, { returnNumber: order.returnNumber, receivedAt: new Date().toISOString(), note: 'one parcel, seal intact' })
     }
   }
 
@@ -212,13 +213,13 @@ export function createDriver(options: {
       const { processInstanceKey, returnNumber } = answer.json()
       order.returnNumber = returnNumber
       if (!order.roots.includes(String(processInstanceKey))) order.roots.push(String(processInstanceKey))
-      orderOf.set(String(processInstanceKey), order)
+      instanceIds.add(String(processInstanceKey))
     })
 
-  const completedRoots = new Set<string>()
+  const endedRoots = new Set<string>()
   let next = 0
 
-  /** One round: place orders, read the engine's records, act on them. */
+  /** One round: place orders, read what the engine waits for, act on it. */
   async function tick(): Promise<void> {
     const open = state.orders.filter((o) => !o.done)
     while (next < count && open.length < concurrency) {
@@ -230,45 +231,32 @@ export function createDriver(options: {
       if (!order.orderNumber) background(`order:${order.index}`, () => placeOrder(order))
     }
     sendLateDuplicates()
-    const known = [...orderOf.entries()].filter(([, o]) => !o.done).map(([key]) => key)
-    if (known.length === 0) return
-    const since = { range: { timestamp: { gte: Date.now() - 3 * 3600000 } } }
-    const [tasks, ended, subscriptions, processes] = await multiSearch([
-      { valueType: 'user-task', filter: [since, { term: { intent: 'CREATED' } }, terms('value.processInstanceKey', known)], source: ['key', 'timestamp', 'value.elementId', 'value.processInstanceKey'] },
-      { valueType: 'user-task', filter: [since, { terms: { intent: ['COMPLETED', 'CANCELED'] } }, terms('value.processInstanceKey', known)], source: ['key'] },
-      { valueType: 'process-message-subscription', filter: [since, { term: { intent: 'CREATED' } }, terms('value.processInstanceKey', known)], source: ['key', 'timestamp', 'value'] },
-      {
-        valueType: 'process-instance',
-        filter: [
-          since,
-          { term: { 'value.bpmnElementType': 'PROCESS' } },
-          { terms: { intent: ['ELEMENT_ACTIVATED', 'ELEMENT_COMPLETED', 'ELEMENT_TERMINATED'] } },
-          { bool: { should: [terms('value.processInstanceKey', known), terms('value.parentProcessInstanceKey', known)], minimum_should_match: 1 } },
-        ],
-        source: ['key', 'intent', 'timestamp', 'value.processInstanceKey', 'value.parentProcessInstanceKey'],
-      },
+    const waiting = open.filter((o) => o.orderNumber)
+    if (waiting.length === 0) return
+    const [tasks, subscriptions, roots] = await Promise.all([
+      history.openTasks({ businessKeys: waiting.map((o) => o.orderNumber!) }),
+      history.messageSubscriptions(),
+      history.instances(waiting.flatMap((o) => o.roots).filter((root) => !endedRoots.has(root))),
     ])
-    for (const record of processes as EngineRecord<ProcessValue>[]) {
-      const key = String(record.value.processInstanceKey)
-      const parent = orderOf.get(String(record.value.parentProcessInstanceKey))
-      if (parent && !orderOf.has(key)) orderOf.set(key, parent)
-      const order = orderOf.get(key)
-      if (!order || record.intent === 'ELEMENT_ACTIVATED' || !order.roots.includes(key) || completedRoots.has(key)) continue
-      completedRoots.add(key)
-      if (order.scenario === 'returned' && !order.returnNumber && key === order.roots[0]) startReturn(order)
-      else if (order.roots.every((root) => completedRoots.has(root)) && (order.scenario !== 'returned' || order.roots.length === 2)) {
+    for (const root of roots) {
+      if (!root.endTime) continue
+      const order = byNumber.get(root.businessKey ?? '')
+      if (!order || !order.roots.includes(root.id)) continue
+      endedRoots.add(root.id)
+      if (order.scenario === 'returned' && !order.returnNumber && root.id === order.roots[0]) startReturn(order)
+      else if (order.roots.every((id) => endedRoots.has(id)) && (order.scenario !== 'returned' || order.roots.length === 2)) {
         order.done = true
-        order.completedAt = record.timestamp
+        order.completedAt = engineTime(root.endTime)
       }
     }
-    const closed = new Set((ended as EngineRecord[]).map((r) => r.key))
-    for (const record of tasks as EngineRecord<UserTaskValue>[]) {
-      const order = orderOf.get(String(record.value.processInstanceKey))
-      if (order && !closed.has(record.key) && !handled.has(`task:${record.key}`)) onUserTask(record, order)
+    for (const task of tasks) {
+      if (handled.has(`task:${task.id}`)) continue
+      const order = await orderOfInstance(task.processInstanceId)
+      if (order && !order.done) onUserTask(task, order)
     }
-    for (const record of subscriptions as EngineRecord<SubscriptionValue>[]) {
-      const order = orderOf.get(String(record.value.processInstanceKey))
-      if (order) onSubscription(record, order)
+    for (const subscription of subscriptions) {
+      const order = await orderOfInstance(subscription.processInstanceId)
+      if (order && !order.done) onSubscription(subscription, order)
     }
   }
 
@@ -277,7 +265,8 @@ export function createDriver(options: {
     tick,
     finished: () => next >= count && state.orders.every((o) => o.done),
     settle: () => Promise.allSettled([...inFlight]),
-    instanceKeys: () => [...orderOf.keys()],
+    /** Every instance of the run's orders seen so far (roots and called). */
+    instanceIds: () => [...instanceIds],
   }
 }
 

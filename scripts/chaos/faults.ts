@@ -91,12 +91,19 @@ function pgCtl(version: string, action: 'stop' | 'start'): void {
 }
 
 /**
- * Takes the database away for `seconds`: the local PostgreSQL server itself is stopped when this
- * process may (root, pg_ctlcluster), otherwise every connection of the run is cut at its proxy
- * (`cut`/`restore`). Returns which it was.
+ * Takes the database away for `seconds`: the local PostgreSQL server itself (`server`; it needs
+ * root and pg_ctlcluster, and stops every database on it — the engine's too when it lives there),
+ * or every order-database connection of this run cut at its loopback proxy (`proxy`; nobody else
+ * on the machine notices). `auto` stops the server when it may. Returns which it was.
  */
-export async function databaseOutage(seconds: number, proxy: { close(): Promise<void>; open(): Promise<void> }, say: (line: string) => void) {
-  const cluster = localCluster()
+export async function databaseOutage(
+  seconds: number,
+  proxy: { close(): Promise<void>; open(): Promise<void> },
+  say: (line: string) => void,
+  mode: 'auto' | 'server' | 'proxy' = 'auto',
+) {
+  const cluster = mode === 'proxy' ? undefined : localCluster()
+  if (mode === 'server' && !cluster) throw new Error('--outage server needs root and a local PostgreSQL cluster (pg_ctlcluster)')
   if (cluster) {
     say(`stopping PostgreSQL ${cluster.version} for ${seconds} s`)
     pgCtl(cluster.version, 'stop')
@@ -109,7 +116,7 @@ export async function databaseOutage(seconds: number, proxy: { close(): Promise<
     }
     return 'server stopped' as const
   }
-  say(`cutting every database connection of the run for ${seconds} s (not root: the server itself cannot be stopped)`)
+  say(`cutting every order-database connection of the run for ${seconds} s${mode === 'proxy' ? '' : ' (not root: the server itself cannot be stopped)'}`)
   await proxy.close()
   try {
     await sleep(seconds * 1000)

@@ -3,8 +3,12 @@
  * visibly waiting, no instance stuck, and every side effect exactly once — in PostgreSQL and in
  * the calls the outside services recorded.
  */
+import { readdirSync, readFileSync } from 'node:fs'
+import path from 'node:path'
 import type { Knex } from 'knex'
-import type { EngineRest } from '../../lib/camunda.ts'
+import { projectRoot } from '../../lib/config.ts'
+import type { EngineRest } from '../../lib/engine-rest.ts'
+import { engineHistory, type HistoricActivity, type HistoricInstance } from '../bench/history.ts'
 import type { ChaosOrder, DriverState } from './driver.ts'
 import type { Call } from './outside.ts'
 import { expectedEffects } from './scenarios.ts'
@@ -15,21 +19,32 @@ export interface Check {
   detail: string
 }
 
-interface OperateInstance {
-  key: number
-  state: string
-  bpmnProcessId: string
-  parentKey?: number
-}
-interface OperateFlowNode {
-  flowNodeId: string
-  type: string
-  state: string
-  incident?: boolean
-}
-
 /** Element types that wait for a person, a message or a time: an instance resting there is waiting visibly. */
-const waitingTypes = new Set(['USER_TASK', 'INTERMEDIATE_CATCH_EVENT', 'EVENT_BASED_GATEWAY', 'RECEIVE_TASK'])
+const waitingTypes = new Set(['userTask', 'intermediateMessageCatch', 'intermediateTimer', 'intermediateSignalCatch', 'eventBasedGateway', 'receiveTask'])
+/** Containers: active while something inside them waits. */
+const containerTypes = new Set(['callActivity', 'subProcess', 'multiInstanceBody'])
+
+/**
+ * Per process: the message each message-catching element (catch event, receive task, boundary or
+ * event sub-process start) waits for, read from processes/*.bpmn.
+ */
+export function messageCatches(dir = path.join(projectRoot, 'processes')): Map<string, Map<string, string>> {
+  const out = new Map<string, Map<string, string>>()
+  for (const file of readdirSync(dir).filter((f) => f.endsWith('.bpmn'))) {
+    const xml = readFileSync(path.join(dir, file), 'utf8')
+    const processId = /<bpmn:process id="([^"]+)"/.exec(xml)?.[1]
+    if (!processId) continue
+    const names = new Map([...xml.matchAll(/<bpmn:message id="([^"]+)" name="([^"]+)"/g)].map(([, id, name]) => [id, name]))
+    const catches = new Map<string, string>()
+    for (const [, id, ref] of xml.matchAll(/<bpmn:receiveTask id="([^"]+)"[^>]*messageRef="([^"]+)"/g)) catches.set(id, names.get(ref) ?? ref)
+    for (const [, id, body] of xml.matchAll(/<bpmn:(?:intermediateCatchEvent|boundaryEvent|startEvent) id="([^"]+)"[^>]*>([\s\S]*?)<\/bpmn:(?:intermediateCatchEvent|boundaryEvent|startEvent)>/g)) {
+      const ref = /<bpmn:messageEventDefinition[^>]*messageRef="([^"]+)"/.exec(body)?.[1]
+      if (ref) catches.set(id, names.get(ref) ?? ref)
+    }
+    out.set(processId, catches)
+  }
+  return out
+}
 
 export async function verify(options: { db: Knex; rest: EngineRest; state: DriverState; calls: Call[] }) {
   const { db, rest, state, calls } = options
@@ -38,14 +53,17 @@ export async function verify(options: { db: Knex; rest: EngineRest; state: Drive
     checks.push({ name, ok: problems.length === 0, detail: problems.length ? problems.slice(0, 12).join('; ') + (problems.length > 12 ? ` … (${problems.length})` : '') : ok })
 
   const placed = state.orders.filter((o) => o.orderNumber)
-  const search = (filter: Record<string, unknown>) => rest.post<{ items: OperateInstance[] }>('/v1/process-instances/search', { filter, size: 100 })
-  const tree = async (root: string): Promise<OperateInstance[]> => {
-    const [self] = (await search({ key: Number(root) })).items
+  const history = engineHistory(rest)
+  const tree = async (root: string): Promise<HistoricInstance[]> => {
+    const self = await history.instance(root)
     if (!self) return []
-    const children = (await search({ parentKey: Number(root) })).items
-    const below = await Promise.all(children.map((c) => tree(String(c.key))))
+    const children = await history.children(root)
+    const below = await Promise.all(children.map((c) => tree(c.id)))
     return [self, ...below.flat()]
   }
+  const catches = messageCatches()
+  /** Completed message catches per instance and message name: what the engine correlated. */
+  const correlatedInEngine = new Map<string, number>()
 
   // 1. Nothing lost: every order the API accepted has its row and its instances.
   const lost: string[] = []
@@ -57,24 +75,29 @@ export async function verify(options: { db: Knex; rest: EngineRest; state: Drive
     const row = await db('orders').where({ order_number: order.orderNumber }).first('status')
     if (!row) lost.push(`${order.orderNumber}: no orders row`)
     const instances = (await Promise.all(order.roots.map(tree))).flat()
-    for (const root of order.roots) if (!instances.some((i) => String(i.key) === root)) lost.push(`${order.orderNumber}: instance ${root} unknown to the engine`)
-    if (instances.length && instances.every((i) => i.state === 'COMPLETED') && order.done) {
+    for (const root of order.roots) if (!instances.some((i) => i.id === root)) lost.push(`${order.orderNumber}: instance ${root} unknown to the engine`)
+    const activities = new Map<string, HistoricActivity[]>()
+    for (const instance of instances) {
+      const all = await history.activities(instance.id)
+      activities.set(instance.id, all)
+      for (const a of all) {
+        const message = catches.get(instance.processDefinitionKey)?.get(a.activityId)
+        if (message && a.endTime && !a.canceled) correlatedInEngine.set(`${instance.id}|${message}`, (correlatedInEngine.get(`${instance.id}|${message}`) ?? 0) + 1)
+      }
+    }
+    if (instances.length && instances.every((i) => i.endTime) && order.done) {
       completedOrders++
       continue
     }
     // 2. Not completed: it must wait visibly (a user task, an incident, a timer or message wait).
     const waits: string[] = []
-    for (const instance of instances.filter((i) => i.state === 'ACTIVE' || i.state === 'INCIDENT')) {
-      const nodes = (await rest.post<{ items: OperateFlowNode[] }>('/v1/flownode-instances/search', {
-        filter: { processInstanceKey: instance.key, state: 'ACTIVE' }, size: 100,
-      })).items
-      const incidents = (await rest.post<{ items: { errorMessage: string }[] }>('/v1/incidents/search', {
-        filter: { processInstanceKey: instance.key, state: 'ACTIVE' }, size: 20,
-      })).items
-      for (const node of nodes.filter((n) => waitingTypes.has(n.type) || n.incident)) waits.push(`${instance.bpmnProcessId}/${node.flowNodeId}${node.incident ? ' (incident)' : ''}`)
-      for (const incident of incidents) waits.push(`incident: ${incident.errorMessage.slice(0, 120)}`)
-      if (!nodes.some((n) => waitingTypes.has(n.type) || n.incident) && incidents.length === 0 && !nodes.some((n) => n.type === 'CALL_ACTIVITY')) {
-        stuck.push(`${order.orderNumber}: ${instance.bpmnProcessId} ${instance.key} active at ${nodes.map((n) => `${n.flowNodeId}(${n.type})`).join(', ') || 'nothing'}`)
+    for (const instance of instances.filter((i) => !i.endTime)) {
+      const open = (activities.get(instance.id) ?? []).filter((a) => !a.endTime)
+      const incidents = await history.incidents(instance.id)
+      for (const a of open.filter((n) => waitingTypes.has(n.activityType))) waits.push(`${instance.processDefinitionKey}/${a.activityId}`)
+      for (const incident of incidents) waits.push(`incident at ${incident.activityId}: ${(incident.incidentMessage ?? '').slice(0, 120)}`)
+      if (!open.some((n) => waitingTypes.has(n.activityType)) && incidents.length === 0 && !open.some((n) => containerTypes.has(n.activityType))) {
+        stuck.push(`${order.orderNumber}: ${instance.processDefinitionKey} ${instance.id} active at ${open.map((n) => `${n.activityId}(${n.activityType})`).join(', ') || 'nothing'}`)
       }
     }
     waiting[order.orderNumber!] = waits
@@ -143,17 +166,36 @@ export async function verify(options: { db: Knex; rest: EngineRest; state: Drive
   check('outside calls match PostgreSQL', outside, `payment ${paid.size}, carrier ${booked.size}, webhook ${told.size} effects — each with its row, each row with its effect`)
   check('one history row per worker step', duplicateSteps.map((d) => `${d.step} at element instance ${d.element_instance_key}: ${d.n} rows`), 'no worker step recorded twice in order_events')
 
-  // 4. Messages: duplicates refused, replays answered from the first request.
+  // 4. Events: a repeated request is answered from the first; each event id reaches each wait it
+  // is for at most once — the outbox records one correlation per event and target, and the
+  // engine's history shows no more completed message catches per instance than the outbox
+  // correlated to it.
   const messageProblems: string[] = []
   for (const event of state.events) {
-    if (event.enginePublishAgain !== 'refused') messageProblems.push(`${event.message} ${event.messageId}: the engine ${event.enginePublishAgain ?? 'was not asked'} the same messageId again within its TTL`)
     if (event.replayAtOnce !== undefined && event.replayAtOnce !== 202) messageProblems.push(`${event.message} ${event.idempotencyKey}: the repeated request answered ${event.replayAtOnce}`)
-    if (event.replayAfterTtl !== undefined && (event.replayAfterTtl !== 202 || !event.replayAfterTtlHeader)) messageProblems.push(`${event.message} ${event.idempotencyKey}: the request after the TTL answered ${event.replayAfterTtl} (replayed: ${event.replayAfterTtlHeader})`)
+    if (event.replayAfterTtl !== undefined && (event.replayAfterTtl !== 202 || !event.replayAfterTtlHeader)) messageProblems.push(`${event.message} ${event.idempotencyKey}: the request after the lifetime answered ${event.replayAfterTtl} (replayed: ${event.replayAfterTtlHeader})`)
+  }
+  const outbox = await db('event_outbox').whereIn('order_number', orderNumbers).select('message_id', 'target', 'message_name', 'state', 'process_instance_id', 'order_number')
+  const sentIds = new Set(state.events.map((e) => e.messageId))
+  for (const event of state.events) if (!outbox.some((row) => row.message_id === event.messageId)) messageProblems.push(`${event.message} ${event.messageId}: accepted but not in the outbox`)
+  for (const row of outbox.filter((r) => r.state === 'expired')) messageProblems.push(`${row.message_name} ${row.message_id} for ${row.target}: expired, never correlated`)
+  const done = new Set(placed.filter((o) => o.done).map((o) => o.orderNumber))
+  for (const row of outbox.filter((r) => r.state === 'pending' && done.has(r.order_number))) messageProblems.push(`${row.message_name} ${row.message_id} for ${row.target}: still pending on a completed order`)
+  const correlatedByOutbox = new Map<string, number>()
+  for (const row of outbox.filter((r) => r.state === 'correlated')) {
+    const key = `${row.process_instance_id}|${row.message_name}`
+    correlatedByOutbox.set(key, (correlatedByOutbox.get(key) ?? 0) + 1)
+  }
+  for (const [key, engineCount] of correlatedInEngine) {
+    const recorded = correlatedByOutbox.get(key) ?? 0
+    if (engineCount > recorded) messageProblems.push(`instance ${key.split('|')[0]}: the engine completed ${engineCount} ${key.split('|')[1]} catches, the outbox correlated ${recorded} events to it`)
   }
   const payments = await db('payments').whereIn('order_number', orderNumbers).select('order_number', 'message_id')
   const paymentEvents = state.events.filter((e) => e.message === 'payment-received')
   if (payments.length !== paymentEvents.length) messageProblems.push(`${payments.length} payments rows for ${paymentEvents.length} payments sent`)
-  check('duplicate messages have no effect', messageProblems, `${state.events.length} events, each sent again at once and once more after its TTL, and published again to the engine: ${payments.length} payments rows for ${paymentEvents.length} payments`)
+  const correlatedRows = outbox.filter((r) => r.state === 'correlated').length
+  const engineCatches = [...correlatedInEngine.values()].reduce((a, b) => a + b, 0)
+  check('each event correlated at most once', messageProblems, `${state.events.length} events (${outbox.filter((r) => sentIds.has(r.message_id)).length} outbox rows), each sent again at once and once more after its lifetime: ${correlatedRows} correlations recorded, ${engineCatches} message catches completed in the engine; ${payments.length} payments rows for ${paymentEvents.length} payments`)
 
   const summary = {
     ordersPlaced: placed.length,
@@ -176,7 +218,10 @@ export async function verify(options: { db: Knex; rest: EngineRest; state: Drive
     },
     messages: {
       sent: state.events.length,
-      engineRefusedSameId: state.events.filter((e) => e.enginePublishAgain === 'refused').length,
+      outboxRows: outbox.length,
+      outboxCorrelated: correlatedRows,
+      outboxExpired: outbox.filter((r) => r.state === 'expired').length,
+      engineMessageCatches: engineCatches,
       replayedAtOnce: state.events.filter((e) => e.replayAtOnce === 202).length,
       replayedAfterTtl: state.events.filter((e) => e.replayAfterTtl === 202 && e.replayAfterTtlHeader).length,
       paymentsRows: payments.length,

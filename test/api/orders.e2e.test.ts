@@ -7,7 +7,8 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { demoContractOrder, seedDemoCatalogue } from '../../lib/seed.ts'
-import { eventually, rest, search, withWorkers } from '../helpers.ts'
+import { createEngineRest, toEngineVariables } from '../../lib/engine-rest.ts'
+import { calledInstance, config, eventually, search, waitUserTask, withWorkers } from '../helpers.ts'
 import { keys, newKey, openApi } from './support.ts'
 
 const { db } = withWorkers(test)
@@ -28,20 +29,21 @@ const get = (url: string, key: string = keys.auditor) => api.app.inject({ method
 const chinaDate = (at: Date) => new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai' }).format(at)
 const daysFromNow = (days: number) => chinaDate(new Date(Date.now() + days * 86400000))
 
-/** Who does each human step: Tasklist assigns (claims) the task to the user, who then completes it. */
+/** Who does each human step: the demo user of the task's candidate group (user id = group id). */
 const staff: Record<string, string> = {
-  CONFIRM_ORDER: 'li.na', PICK_QC_PACK: 'wang.qiang', SHIPPING_INSTRUCTION: 'zhao.lei', SHIPPING_DOCUMENTS: 'zhao.lei', SETTLEMENT: 'chen.jing',
-  WORKSHOP_REVIEW: 'huang.gang', DRAFT_CONTRACT: 'li.na', SHIPPING_APPROVAL: 'sun.hua', PICK_AND_PACK: 'wang.qiang',
-  FINANCE_SETTLEMENT: 'chen.jing', CUSTOMER_FOLLOW_UP: 'li.na',
+  CONFIRM_ORDER: 'customer-service', PICK_QC_PACK: 'warehouse', SHIPPING_INSTRUCTION: 'logistics', SHIPPING_DOCUMENTS: 'logistics', SETTLEMENT: 'finance',
+  WORKSHOP_REVIEW: 'workshop', DRAFT_CONTRACT: 'sales-assistant', SHIPPING_APPROVAL: 'sales-manager', PICK_AND_PACK: 'warehouse',
+  FINANCE_SETTLEMENT: 'finance', CUSTOMER_FOLLOW_UP: 'sales-assistant',
 }
 
-async function completeTask(processInstanceKey: string, elementId: string, variables: Record<string, unknown>) {
-  const [task] = await eventually(`user task ${elementId} in ${processInstanceKey}`, async () => {
-    const tasks = await search.userTasks(processInstanceKey, elementId)
-    return tasks.length > 0 && tasks
-  })
-  await rest.post(`/v2/user-tasks/${task.key}/assignment`, { assignee: staff[elementId] })
-  await rest.post(`/v2/user-tasks/${task.key}/completion`, { variables })
+/** As in Tasklist: the group's user claims the task and completes it with the form's data. */
+async function completeTask(processInstanceId: string, elementId: string, variables: Record<string, unknown>) {
+  const task = await waitUserTask(processInstanceId, elementId)
+  const user = task.candidateGroup?.[0] ?? staff[elementId]
+  staff[elementId] = user
+  const asUser = createEngineRest(config, { user, password: config.STAFF_PASSWORD })
+  await asUser.post(`/task/${task.key}/claim`, { userId: user })
+  await asUser.post(`/task/${task.key}/complete`, { variables: toEngineVariables(variables) })
 }
 
 /** Parses RFC 4180 CSV (quoted fields, doubled quotes, CRLF). */
@@ -95,11 +97,7 @@ test('a shop order placed, paid, picked, shipped, delivered and settled through 
 
   await completeTask(key, 'CONFIRM_ORDER', { orderConfirmation: { itemsChecked: true, deliveryAddress: 'Yuexiu District, Guangzhou', outcome: 'confirmed' } })
   await completeTask(key, 'PICK_QC_PACK', { packing: { allItemsPicked: true, qualityChecked: true, packed: true, packageCount: 1 } })
-  const child = await eventually('the shipment instance', async () => {
-    const found = await rest.post<{ items: { key: number; bpmnProcessId: string }[] }>('/v1/process-instances/search', { filter: { parentKey: Number(key) } })
-    return found.items.find((i) => i.bpmnProcessId === 'shipment')
-  })
-  const shipment = String(child.key)
+  const shipment = await calledInstance(key, 'shipment')
   await completeTask(shipment, 'SHIPPING_INSTRUCTION', {
     shippingInstruction: { contractChecked: true, paymentChecked: true, dispatchDate: daysFromNow(0), deliveryDate: daysFromNow(5), deliveryAddress: 'Yuexiu District, Guangzhou' },
   })
@@ -107,9 +105,13 @@ test('a shop order placed, paid, picked, shipped, delivered and settled through 
     shippingDocuments: { shippingRequest: true, outboundSlip: true, carrierReceipt: true, sentAt: new Date().toISOString() },
   })
   await eventually('the wait for delivery', async () => (await search.flowNodes(shipment)).some((n) => n.flowNodeId === 'AWAIT_DELIVERY'))
-  // The carrier's webhook: one message, kept by the engine, reaches the shipment and then the shop order.
+  // The carrier's webhook: one event, kept in the outbox, reaches the shipment now and the shop order's receipt wait once it opens.
   const delivered = await post(`/orders/${orderNumber}/delivery-confirmations`, { deliveredOn: daysFromNow(2), signedBy: 'Zhang Wei', damaged: false, carrier: 'SF Express' })
   assert.is(delivered.statusCode, 202, delivered.body)
+  await eventually('delivery-confirmed delivered to both waits', async () => {
+    const rows = await db('event_outbox').where({ message_id: delivered.json().messageId })
+    return rows.length === 2 && rows.every((r) => r.state === 'correlated')
+  })
   await completeTask(key, 'SETTLEMENT', { settlement: { statementNumber: `ST-${orderNumber}`, settledOn: daysFromNow(0), amount: 260 } })
   await eventually('the order COMPLETED', async () => (await search.processInstanceState(key)) === 'COMPLETED')
 
@@ -184,11 +186,7 @@ test('a contract order placed, reviewed, signed, paid, shipped, invoiced and set
   await reached(key, 'PAYMENT_RECEIVED')
   assert.is((await post(`/orders/${orderNumber}/payments`, { amount: 520, kind: 'full', reference: 'BANK-TT-0001' })).statusCode, 202)
 
-  const child = await eventually('the shipment instance', async () => {
-    const found = await rest.post<{ items: { key: number; bpmnProcessId: string }[] }>('/v1/process-instances/search', { filter: { parentKey: Number(key) } })
-    return found.items.find((i) => i.bpmnProcessId === 'shipment')
-  })
-  const shipment = String(child.key)
+  const shipment = await calledInstance(key, 'shipment')
   await completeTask(shipment, 'SHIPPING_INSTRUCTION', {
     shippingInstruction: { contractChecked: true, paymentChecked: true, dispatchDate: daysFromNow(0), deliveryDate: '2027-03-01', deliveryAddress: '88 Tianhe Road, Guangzhou 510620' },
   })
@@ -219,7 +217,7 @@ test('a contract order placed, reviewed, signed, paid, shipped, invoiced and set
   const validate = steps.find((s: { elementId: string }) => s.elementId === 'VALIDATE_ORDER')
   assert.equal([validate.actor, validate.clause, validate.outcome], ['worker:order-validate', 'D1 第4条 2', 'complete'])
   const review = steps.find((s: { elementId: string }) => s.elementId === 'WORKSHOP_REVIEW')
-  assert.equal([review.actor, review.details.formData.workshopReview.decision], ['huang.gang', 'feasible'])
+  assert.equal([review.actor, review.details.formData.workshopReview.decision], [staff.WORKSHOP_REVIEW, 'feasible'])
   const signed = history.items.find((i: { details: { step?: string } }) => i.details.step === 'contract-signed')
   assert.equal([signed.source, signed.actor, signed.clause], ['order_events', 'api:integrator:bb161c2a4293', 'D2 一.四'])
 })

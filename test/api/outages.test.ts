@@ -6,9 +6,8 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { createDb } from '../../lib/db.ts'
 import { tcpProxy } from '../../lib/tcp-proxy.ts'
-import { config } from '../helpers.ts'
 import { demoContractOrder } from '../../lib/seed.ts'
-import { keys, newKey, openApi } from './support.ts'
+import { config, keys, newKey, openApi } from './support.ts'
 
 test('a POST while the database is unreachable: 503 database-unavailable, and the same key works once it is back', async () => {
   const url = new URL(config.DATABASE_URL)
@@ -34,7 +33,7 @@ test('a POST while the database is unreachable: 503 database-unavailable, and th
 })
 
 test('a POST while the engine is unreachable: 503 engine-unavailable after a few seconds, and no order written', async () => {
-  const api = await openApi({ config: { ...config, CAMUNDA_GRPC_ADDRESS: '127.0.0.1:9' } })
+  const api = await openApi({ config: { ...config, ENGINE_URL: 'http://127.0.0.1:9' } })
   try {
     const before = Number((await api.db('orders').count({ n: '*' }))[0].n)
     const asked = Date.now()

@@ -1,7 +1,7 @@
 /** The API inject suite on PostgreSQL (the migrated database of DATABASE_URL; npm test makes one of its own). */
 import { createDb } from '../../lib/db.ts'
 import { seedDemoCatalogue } from '../../lib/seed.ts'
-import { config } from '../helpers.ts'
+import { config } from './support.ts'
 import { runApiSuite } from './suite.ts'
 
 runApiSuite('api on PostgreSQL', async () => {

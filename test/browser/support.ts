@@ -1,23 +1,25 @@
 /**
- * Browser tests against the real Tasklist and Operate: Debian's Chromium driven headless by
- * playwright-core (which never downloads a browser), screenshots of every step as artifacts in
- * data/artifacts/browser/, and the staff logins of lib/staff.ts.
+ * Browser tests against Operaton's own web apps (Tasklist, Cockpit) of the running engine: Debian's
+ * Chromium driven headless by playwright-core (which never downloads a browser), screenshots of
+ * every step as artifacts in data/artifacts/browser/, and the staff logins of lib/identity.ts.
  */
 import { existsSync } from 'node:fs'
-import { mkdir, readdir, readFile, rm } from 'node:fs/promises'
+import { mkdir, readdir, rm } from 'node:fs/promises'
 import path from 'node:path'
-import { chromium, type Browser, type Page } from 'playwright-core'
+import { chromium, type Browser, type Page, type Response } from 'playwright-core'
 import { dataDir } from '../../lib/config.ts'
-import { enginePaths, logTail, ports } from '../../lib/engine.ts'
-import { recordedUserTasks } from '../../lib/engine-records.ts'
-import { ensureStaffUsers } from '../../lib/staff.ts'
-import { config, eventually, rest } from '../helpers.ts'
+import { createEngineRest, EngineRestError } from '../../lib/engine-rest.ts'
+import { roles } from '../../lib/identity.ts'
+import { config, eventually } from '../helpers.ts'
 
 /** Debian's Chromium (package chromium), which .ci/run installs. */
 export const CHROMIUM = '/usr/bin/chromium'
 /** Where the step screenshots go (gitignored; CI keeps them as artifacts). */
 export const artifactsDir = path.join(dataDir(config), 'artifacts', 'browser')
-export const webApp = (app: 'tasklist' | 'operate', route = '') => `${config.CAMUNDA_REST_ADDRESS}/${app}${route}`
+
+export type WebApp = 'tasklist' | 'cockpit' | 'admin'
+/** A route of one of Operaton's web apps, e.g. webApp('cockpit', '#/processes'). */
+export const webApp = (app: WebApp, route = '') => `${config.ENGINE_URL}/operaton/app/${app}/default/${route}`
 
 // Flags for a closed network: without the background-networking ones Chromium keeps calling home.
 const CHROMIUM_FLAGS = [
@@ -32,7 +34,6 @@ const CHROMIUM_FLAGS = [
 ]
 
 let browser: Promise<Browser> | undefined
-let usersReady: Promise<unknown> | undefined
 
 /**
  * The shared headless browser. Fails — never skips — when Chromium is missing, saying how to
@@ -55,43 +56,32 @@ export async function closeBrowser(): Promise<void> {
   await (await open?.catch(() => undefined))?.close()
 }
 
-/**
- * The staff logins (idempotent; once per test process); for Tasklist also a Tasklist that can
- * claim and complete tasks: an engine started by this checkout, with the Tasklist bridge running.
- */
-export async function staffReady(app: 'tasklist' | 'operate'): Promise<void> {
-  if (app === 'tasklist') {
-    const written = await readFile(enginePaths(config).camundaConfig, 'utf8').catch(() => '')
-    const bridge = await fetch(`http://127.0.0.1:${ports.tasklistBridge}/`, { signal: AbortSignal.timeout(5000) }).catch(() => undefined)
-    if (!written.includes(`127.0.0.1:${ports.tasklistBridge}`) || bridge?.status !== 404) {
-      throw new Error(
-        `the running engine's Tasklist cannot claim or complete tasks: it was started without the Tasklist bridge (lib/tasklist-bridge.ts, port ${ports.tasklistBridge}). ` +
-          'Restart it with this checkout: npm run engine -- stop && npm run engine -- start',
-      )
-    }
-  }
-  usersReady ??= ensureStaffUsers(config)
-  await usersReady
+/** The engine's REST API as a staff login (lib/identity.ts: user id = group id, password STAFF_PASSWORD). */
+export const staffRest = (user: string) => createEngineRest(config, { user, password: config.STAFF_PASSWORD })
+
+/** The saved Tasklist filter of a group, by the name lib/identity.ts gives it ('车间主管 Workshop supervisor'). */
+export function filterName(group: string): string {
+  const role = roles.find((r) => r.id === group)
+  if (!role) throw new Error(`no role ${group} in lib/identity.ts`)
+  return role.name
 }
 
 /** A fresh browser context (own cookies, so its own login) and a page in it, with a screenshot helper. */
-export async function newSession(name: string, viewport = { width: 1440, height: 1300 }) {
-  // Notifications allowed: otherwise Tasklist offers them in a banner that pushes its Complete
-  // button below the window.
-  const context = await (await openBrowser()).newContext({ viewport, locale: 'en-US', permissions: ['notifications'] })
+export async function newSession(name: string, viewport = { width: 1440, height: 1400 }) {
+  const context = await (await openBrowser()).newContext({ viewport, locale: 'en-US', timezoneId: 'UTC' })
   const page = await context.newPage()
   page.setDefaultTimeout(20000)
   if (process.env.BROWSER_DEBUG) {
     page.on('response', async (r) => { if (r.status() >= 400) console.log('HTTP', r.status(), r.request().method(), r.url(), (await r.text().catch(() => '')).slice(0, 500)) })
     page.on('console', (m) => console.log('console', m.type(), m.text().slice(0, 300)))
-    page.on('request', (r) => { if (r.method() !== 'GET') console.log('REQ', r.method(), r.url(), (r.postData() ?? '').slice(0, 300)) })
+    page.on('request', (r) => { if (r.method() !== 'GET') console.log('REQ', r.method(), r.url(), (r.postData() ?? '').slice(0, 1000)) })
   }
   await mkdir(artifactsDir, { recursive: true })
   for (const file of await readdir(artifactsDir)) if (file.startsWith(`${name}-`)) await rm(path.join(artifactsDir, file))
   let step = 0
   return {
     page,
-    /** Saves a full-page screenshot `<name>-<nn>-<label>.png` and returns its path. */
+    /** Saves a screenshot `<name>-<nn>-<label>.png` and returns its path. */
     async shot(label: string): Promise<string> {
       step += 1
       const file = path.join(artifactsDir, `${name}-${String(step).padStart(2, '0')}-${label}.png`)
@@ -102,86 +92,96 @@ export async function newSession(name: string, viewport = { width: 1440, height:
   }
 }
 
-/** Logs in through the web app's own login page, as staff would. */
-export async function logIn(page: Page, app: 'tasklist' | 'operate', username: string, password: string): Promise<void> {
-  await page.goto(webApp(app, '/login'))
-  await page.getByRole('textbox', { name: 'Username' }).fill(username)
-  await page.getByRole('textbox', { name: 'Password' }).fill(password)
-  await page.getByRole('button', { name: 'Login' }).click()
-  await page.waitForURL((url) => !url.pathname.endsWith('/login'), { timeout: 20000 })
-}
-
-/**
- * Waits until Tasklist's own search (what its task list calls) has the open task of `elementId`
- * in the instance. Camunda 8.6.0's Tasklist importer stops for good on a user task created on a
- * whole second (camunda/camunda#27237) unless the engine was started with the widened list view
- * (lib/engine-tasklist-dates.ts); the engine then has the task but Tasklist never shows it. This
- * fails saying so, with the importer's error from the engine log when there is one.
- */
-export async function tasklistShows(processInstanceKey: string, elementId: string, timeoutMs = 60000): Promise<string> {
-  try {
-    return await eventually(
-      `Tasklist to list ${elementId} of instance ${processInstanceKey}`,
-      async () => {
-        const tasks = await rest.post<{ id: string; taskState: string }[]>('/v1/tasks/search', {
-          processInstanceKey,
-          taskDefinitionId: elementId,
-          state: 'CREATED',
-        })
-        return tasks[0]?.id
-      },
-      timeoutMs,
-    )
-  } catch (error) {
-    const stuck = (await logTail(enginePaths(config).camundaLog, 4000))
-      .split('\n')
-      .filter((line) => /failed to parse (field|date field)/.test(line))
-      .slice(-1)[0]
-    throw new Error(
-      `the engine has user task ${elementId} of instance ${processInstanceKey}, but Tasklist does not list it after ${timeoutMs / 1000} s: ` +
-        (stuck
-          ? `Tasklist's importer is stuck on a user task created on a whole second (camunda/camunda#27237, Camunda 8.6.0). Engine log: ${stuck.trim().slice(0, 400)}`
-          : `Tasklist's importer is behind or stopped; camunda/camunda#27237 (a user task created on a whole second) is the known cause in 8.6.0. ${(error as Error).message}`) +
-        '. lib/engine-tasklist-dates.ts prevents this when the engine starts: an engine started before it needs `npm run engine -- stop` and `start`.',
-    )
-  }
-}
-
-/** The open user task of `elementId` in the instance, as the engine recorded it. */
-export async function openTask(processInstanceKey: string, elementId: string) {
-  const [task] = await eventually(`user task ${elementId} in instance ${processInstanceKey}`, async () => {
-    const tasks = await recordedUserTasks(processInstanceKey, elementId)
-    return tasks.length > 0 && tasks
-  })
-  return task
-}
-
-/**
- * As staff do: opens the open tasks of `group` in Tasklist (newest first) and opens one task after
- * the other until its form shows `orderNumber`. Returns the task's Tasklist id.
- */
-export async function openTaskOfOrder(page: Page, group: string, taskName: string, orderNumber: string, timeoutMs = 60000): Promise<string> {
-  const queue = webApp('tasklist', `?filter=custom&state=CREATED&candidateGroup=${encodeURIComponent(group)}&sortBy=creation&sortOrder=desc`)
-  const deadline = Date.now() + timeoutMs
-  const seen = new Set<string>()
-  while (Date.now() < deadline) {
-    await page.goto(queue)
-    const tasks = page.locator('a[href]', { hasText: taskName })
-    // An empty queue shows no link: wait a little, then look again.
-    await tasks.first().waitFor({ timeout: 10000 }).catch(() => undefined)
-    const hrefs = await tasks.evaluateAll((anchors) => anchors.map((a) => a.getAttribute('href') ?? ''))
-    const ids = hrefs.map((href) => /\/(\d+)(\?|$)/.exec(href)?.[1]).filter((id): id is string => !!id && !seen.has(id))
-    for (const id of ids.slice(0, 10)) {
-      await page.locator(`a[href*="/${id}"]`).first().click()
-      const form = page.locator('.fjs-container')
-      await form.waitFor()
-      await page.getByText(/^Order /).first().waitFor({ timeout: 5000 }).catch(() => undefined)
-      // The order number is in the form's text or in one of its (read-only) fields.
-      const values = await form.locator('input').evaluateAll((inputs) => inputs.map((input) => (input as HTMLInputElement).value))
-      if ([await form.innerText(), ...values].some((text) => text.includes(orderNumber))) return id
-      seen.add(id)
+/** Logs in through the web app's own login form, as staff would, and waits for the app behind it. */
+export async function logIn(page: Page, app: WebApp, username: string, password: string): Promise<void> {
+  // The app settles first (scripts, plugins, its session check, which routes to #/login and may
+  // render the login view anew): what is typed into a view about to be replaced is lost.
+  await page.goto(webApp(app), { waitUntil: 'networkidle' })
+  // Only once AngularJS has compiled the login form (ng-* classes) does it read what is typed.
+  const user = page.locator('form[name="signinForm"] input[placeholder="Username"].ng-pristine')
+  const secret = page.locator('form[name="signinForm"] input[placeholder="Password"].ng-pristine')
+  const isLogin = (r: Response) => /\/auth\/user\/[^/]+\/login\//.test(r.url()) && r.request().method() === 'POST'
+  for (let attempt = 1; ; attempt++) {
+    await user.fill(username)
+    await secret.fill(password)
+    const posted = page.waitForResponse(isLogin, { timeout: 10000 }).catch(() => undefined)
+    await page.getByRole('button', { name: 'Log in' }).click()
+    const response = await posted
+    if (response && !response.ok()) {
+      throw new Error(`${app} refused the login of ${username}: HTTP ${response.status()} ${(await response.text().catch(() => '')).slice(0, 300)}`)
     }
-    await page.waitForTimeout(2000)
+    if (response) break
+    // No login request: the form was rendered anew under the typing (its fields empty); type again.
+    if (attempt === 3) throw new Error(`${app}'s login form sent nothing for ${username} in ${attempt} attempts`)
   }
-  throw new Error(`no open "${taskName}" task of order ${orderNumber} in ${group}'s Tasklist queue after ${timeoutMs / 1000} s (opened: ${[...seen].join(', ') || 'none'})`)
+  await page.getByPlaceholder('Password').waitFor({ state: 'detached' })
+}
+
+/**
+ * As staff do: in Tasklist, opens the group's saved filter and searches it for the order number
+ * (Tasklist's search on the process variable `orderNumber`, every instance has it), waits for
+ * the task `taskName` to be listed and opens it. Returns the task id Tasklist opened.
+ */
+export async function openTaskOfOrder(page: Page, group: string, taskName: string, orderNumber: string): Promise<string> {
+  await page.locator('.task-filter h4.name a', { hasText: filterName(group) }).click()
+  await page.waitForURL(/filter=/)
+  await searchOrderNumber(page, orderNumber)
+  const task = page.locator('li.task').filter({ has: page.locator('h4.task', { hasText: taskName }) })
+  await task.first().waitFor({ timeout: 30000 })
+  const count = await task.count()
+  if (count !== 1) throw new Error(`${count} "${taskName}" tasks of order ${orderNumber} in ${group}'s filter, expected 1`)
+  await task.locator('h4.task a').click()
+  await page.waitForURL(/[?&]task=/)
+  await page.locator('.fjs-container').waitFor()
+  return new URL(page.url().replace('#/', '')).searchParams.get('task') ?? ''
+}
+
+/** Tasklist's search box: process variable orderNumber = `orderNumber` (as a typed search). */
+export async function searchOrderNumber(page: Page, orderNumber: string): Promise<void> {
+  const url = new URL(page.url())
+  const hash = new URLSearchParams(url.hash.replace(/^#\/?\??/, ''))
+  hash.set('searchQuery', JSON.stringify([{ type: 'processVariables', operator: 'eq', value: orderNumber, name: 'orderNumber' }]))
+  hash.delete('task')
+  await page.goto(`${url.origin}${url.pathname}#/?${hash.toString()}`)
+  await page.locator('.search-field').filter({ hasText: orderNumber }).waitFor()
+}
+
+/** Tasklist's Complete button of the open task (disabled until the task is hers and the form valid). */
+export const completeButton = (page: Page) => page.locator('.form-actions button.btn-primary', { hasText: 'Complete' })
+
+/** Claims the open task in Tasklist and waits until Tasklist shows her as its assignee. */
+export async function claim(page: Page): Promise<void> {
+  const claimButton = page.getByRole('button', { name: 'Claim', exact: true })
+  await claimButton.click()
+  await claimButton.waitFor({ state: 'detached' })
+  await page.locator('.assignee').filter({ hasText: /\S/ }).first().waitFor()
+}
+
+/** Clicks Complete and waits until Tasklist has submitted the form and closed the task. */
+export async function complete(page: Page): Promise<void> {
+  const [response] = await Promise.all([
+    page.waitForResponse((r) => /\/task\/[^/]+\/submit-form$/.test(r.url()) && r.request().method() === 'POST'),
+    completeButton(page).click(),
+  ])
+  if (response.status() !== 204) throw new Error(`Tasklist's submit-form answered ${response.status()}: ${(await response.text()).slice(0, 500)}`)
+  await page.getByText('Select a task in the list.').waitFor()
+}
+
+/** True when `call` is refused for lack of rights (403) or finds nothing to show (404). */
+export async function refused(call: () => Promise<unknown>): Promise<number | undefined> {
+  try {
+    await call()
+    return undefined
+  } catch (error) {
+    if (error instanceof EngineRestError && (error.status === 403 || error.status === 404)) return error.status
+    throw error
+  }
+}
+
+/** Waits until the task has ended (completed) in the engine's history; returns its history row. */
+export function taskEnded(taskId: string) {
+  return eventually(`task ${taskId} to be completed`, async () => {
+    const [task] = await createEngineRest(config).get<{ id: string; endTime: string | null; deleteReason: string | null; assignee: string | null }[]>(`/history/task?taskId=${taskId}`)
+    return task?.endTime ? task : undefined
+  })
 }

@@ -8,28 +8,30 @@ const noFile = '/nonexistent/.env'
 test('defaults fill every variable that has one', () => {
   const config = loadConfig({}, noFile)
   assert.is(config.WORKER_MAX_JOBS_ACTIVE, 16)
-  assert.is(config.ENGINE_CLOCK_CONTROLLED, false)
-  assert.is(config.CAMUNDA_REST_ADDRESS, 'http://127.0.0.1:8080')
+  assert.is(config.ENGINE_URL, 'http://127.0.0.1:8080')
+  assert.is(config.ENGINE_DATABASE_URL, 'h2:engine/h2/operaton')
+  assert.is(config.ENGINE_WORKER_USER, 'order-flow-worker')
   assert.is(config.JAVA_HOME, undefined)
 })
 
 test('values from the environment are coerced to their declared types', () => {
-  const config = loadConfig({ WORKER_MAX_JOBS_ACTIVE: '4', ENGINE_CLOCK_CONTROLLED: 'true' }, noFile)
+  const config = loadConfig({ WORKER_MAX_JOBS_ACTIVE: '4', ENGINE_HEAP_MB: '768' }, noFile)
   assert.is(config.WORKER_MAX_JOBS_ACTIVE, 4)
-  assert.is(config.ENGINE_CLOCK_CONTROLLED, true)
+  assert.is(config.ENGINE_HEAP_MB, 768)
 })
 
 test('each bad variable is named with what was expected', () => {
   try {
-    loadConfig({ WORKER_MAX_JOBS_ACTIVE: '0', DATABASE_URL: 'mysql://x/y', ENGINE_CLOCK_CONTROLLED: 'maybe' }, noFile)
+    loadConfig({ WORKER_MAX_JOBS_ACTIVE: '0', DATABASE_URL: 'mysql://x/y', ENGINE_DATABASE_URL: 'mysql://x/y', ENGINE_URL: 'engine:8080/engine-rest' }, noFile)
     assert.unreachable('loadConfig accepted bad values')
   } catch (error) {
     assert.instance(error, ConfigError)
     const problems = (error as ConfigError).problems
-    assert.equal(problems.length, 3)
+    assert.equal(problems.length, 4)
     assert.ok(problems.some((p) => p.startsWith('WORKER_MAX_JOBS_ACTIVE: expected an integer from 1 to 1024, got "0"')))
     assert.ok(problems.some((p) => p.startsWith('DATABASE_URL: expected a value matching')))
-    assert.ok(problems.some((p) => p.startsWith('ENGINE_CLOCK_CONTROLLED: expected true or false, got "maybe"')))
+    assert.ok(problems.some((p) => p.startsWith('ENGINE_DATABASE_URL: expected a value matching') && p.endsWith('got "mysql://x/y"')))
+    assert.ok(problems.some((p) => p.startsWith('ENGINE_URL: expected a value matching')))
   }
 })
 
@@ -41,7 +43,7 @@ test('invalid configuration stops start-up with a message naming the variable', 
   })
   assert.is(run.status, 2)
   assert.match(run.stderr, 'ENGINE_HEAP_MB: expected an integer from 256 to 16384, got "lots"')
-  assert.not.match(run.stdout, 'Camunda:')
+  assert.not.match(run.stdout, 'engine:')
 })
 
 test('live outside services without their URLs stop the workers before they start, naming each variable', () => {

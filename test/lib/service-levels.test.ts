@@ -4,28 +4,11 @@ import os from 'node:os'
 import path from 'node:path'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { createCalendar, type CalendarDefinition } from '../../lib/calendar.ts'
 import { projectRoot } from '../../lib/config.ts'
-import { deadlineOf, loadServiceLevels, variablesRead, type ServiceLevel, type ServiceLevelTable } from '../../lib/service-levels.ts'
-
-const definition: CalendarDefinition = {
-  timeZone: 'Asia/Shanghai',
-  workingWeekdays: [1, 2, 3, 4, 5],
-  workingHours: [
-    { from: '08:30', to: '12:00' },
-    { from: '13:30', to: '17:30' },
-  ],
-  holidays: ['2026-10-01', '2026-10-02', '2026-10-05', '2026-10-06', '2026-10-07'],
-  makeUpWorkingDays: ['2026-10-10'],
-}
-const calendar = createCalendar(definition)
-const at = (local: string) => new Date(`${local}+08:00`)
-const shanghai = (iso: string) => new Date(new Date(iso).getTime() + 8 * 3600 * 1000).toISOString().slice(0, 16).replace('T', ' ')
+import { loadServiceLevels, variablesRead, type ServiceLevel } from '../../lib/service-levels.ts'
 
 const table = loadServiceLevels()
 const level = (id: string) => table.levels.find((l) => l.id === id)!
-const due = (id: string, start: string, variables: Record<string, unknown> = {}, t: ServiceLevelTable = table) =>
-  shanghai(deadlineOf(t, t.levels.find((l) => l.id === id)!, at(start), variables, calendar).due)
 
 test('the project table is valid and names a level for every row of the catalogue', () => {
   assert.ok(table.levels.length >= 24)
@@ -46,54 +29,8 @@ test('a broken table is named with the file and the field, and no partial table 
   assert.throws(() => loadServiceLevels(file), /needs reference/)
 })
 
-test('duration: real time, nights and weekends included', () => {
-  assert.is(due('operatorResponse', '2026-11-27T17:00:00'), '2026-11-27 20:00')
-  assert.is(due('changeReaction', '2026-11-28T23:50:00'), '2026-11-29 00:20')
-})
-
-test('working duration: 2 working hours from Friday 17:00 end Monday 10:00 (D10 2C)', () => {
-  assert.is(due('gmApproval', '2026-11-27T17:00:00'), '2026-11-30 10:00')
-  assert.is(due('gmApproval', '2026-11-24T07:00:00'), '2026-11-24 10:30', 'counted from the start of working hours')
-})
-
-test('working days across a public holiday and a make-up working day (D10 26B)', () => {
-  // 30 Sep counts; 1–7 Oct are holidays or weekend; Saturday 10 Oct is worked; Sunday 11 Oct is not.
-  assert.is(due('paymentOverdue', '2026-09-29T10:00:00'), '2026-10-12 10:00')
-})
-
-test('before a date: calendar days before a date-time, at the start of work before a date, working days before', () => {
-  assert.is(due('shippingInstruction', '2026-11-24T10:00:00', { shipment: { deliveryDate: '2026-12-10T15:20:00+08:00' } }), '2026-12-09 15:20')
-  assert.is(due('shippingInstruction', '2026-11-24T10:00:00', { shipment: { deliveryDate: '2026-12-10' } }), '2026-12-09 08:30')
-  assert.is(due('supplierContact', '2026-11-24T10:00:00', { purchaseRequest: { plannedArrival: '2026-10-12' } }), '2026-09-29 08:30')
-  assert.is(due('lateSupplier', '2026-11-24T10:00:00', { purchaseRequest: { plannedArrival: '2026-12-01' } }), '2026-12-01 18:00')
-  // No date to count back from: the limit runs from the start of the step.
-  assert.is(due('shippingInstruction', '2026-11-24T10:00:00', { shipment: {} }), '2026-11-25 10:00')
-  assert.throws(() => due('shippingInstruction', '2026-11-24T10:00:00', { shipment: { deliveryDate: 'soon' } }), /shipment\.deliveryDate = "soon" is not a date/)
-})
-
-test('month end: the close of the last working day of the month the step starts in (D10 25B)', () => {
-  assert.is(due('monthEndReconciliation', '2026-10-15T10:00:00'), '2026-10-30 17:30')
-  assert.is(due('monthEndReconciliation', '2026-11-02T10:00:00'), '2026-11-30 17:30')
-})
-
-test('limitWhen: complete sets get 24 h for the production plan, other products 4 h (D2 二.一.1)', () => {
-  assert.is(due('productionPlan', '2026-11-24T10:00:00', { order: { completeSet: true } }), '2026-11-25 10:00')
-  assert.is(due('productionPlan', '2026-11-24T10:00:00', { order: {} }), '2026-11-24 14:00')
-  assert.is(due('packagingNotice', '2026-11-24T10:00:00', { productionPlan: { packingDate: '2026-12-10', completeSet: true } }), '2026-12-07 08:30')
-})
-
-test('the urgent policy shortens duration and working-duration levels from one place (D7 4)', () => {
-  const urgent = { order: { priority: 'urgent' } }
-  assert.is(due('operatorResponse', '2026-11-24T10:00:00', urgent), '2026-11-24 11:30')
-  assert.is(due('gmApproval', '2026-11-27T17:00:00', urgent), '2026-11-30 09:00', '1 working hour: 30 min on Friday, 30 min on Monday')
-  assert.is(due('paymentOverdue', '2026-11-23T10:00:00', urgent), '2026-11-25 15:15', '5 working days × 0.5 = 2.5 working days of 7.5 h')
-  assert.is(due('changeReaction', '2026-11-24T10:00:00', urgent), '2026-11-24 10:15', 'never below the policy minimum')
-  assert.is(due('shippingInstruction', '2026-11-24T10:00:00', { ...urgent, shipment: { deliveryDate: '2026-12-10' } }), '2026-12-09 08:30', 'dates the plan fixes stay')
-  const edited = { ...table, urgentPolicy: { ...table.urgentPolicy, factor: 0.25 } }
-  assert.is(due('operatorResponse', '2026-11-24T10:00:00', urgent, edited), '2026-11-24 10:45')
-  const deadline = deadlineOf(table, level('operatorResponse'), at('2026-11-24T10:00:00'), urgent, calendar)
-  assert.equal([deadline.urgent, deadline.limit, shanghai(deadline.followUp)], [true, 'PT3H × 0.5', '2026-11-24 10:45'])
-})
+// The due instants (durations, working time, dates, month end, limitWhen, the urgent policy) are
+// computed by the engine's serviceLevels bean and proved in engine/src/test/java/.../ServiceLevelsTest.java.
 
 // ---- The table and the diagrams agree -----------------------------------------------------------
 
@@ -110,7 +47,11 @@ const elementXml = (xml: string, id: string) => {
   return xml.slice(start, xml.indexOf(`</bpmn:${tag}>`, start))
 }
 
-test('every level guards an element that computes its due date, and a timer citing its clause waits for it', () => {
+/** The expression a timer or task uses for a level: `${serviceLevels.due(execution, 'gmApproval')}`. */
+const call = (method: 'due' | 'followUp', id: string) => `\${serviceLevels.${method}(execution, '${id}')}`
+const anyCall = /\$\{serviceLevels\.(due|followUp)\(execution, '(\w+)'\)\}/g
+
+test('every level guards an element whose timer, citing its clause, waits for the engine-computed due instant', () => {
   const problems: string[] = []
   for (const l of table.levels) {
     const xml = diagram(l.process)
@@ -121,33 +62,35 @@ test('every level guards an element that computes its due date, and a timer citi
       continue
     }
     if (l.kind === 'daily-at') {
-      if (!/<bpmn:timeCycle/.test(element) || !element.includes(l.clause)) problems.push(`${at} is not a timer start event citing ${l.clause}`)
+      // One cron start timer may serve both daily slots (10:00 and 16:00): the element cites the clause, the process has the cycle.
+      if (!/<bpmn:timeCycle/.test(xml) || !element.includes(l.clause)) problems.push(`${at} does not cite ${l.clause} in a process started by a timer cycle`)
       continue
     }
-    if (!element.includes('type="sla-deadline"')) problems.push(`${at} has no sla-deadline start listener`)
     const timers = [...xml.matchAll(/<bpmn:(boundaryEvent|intermediateCatchEvent) id="([^"]+)"[\s\S]*?<\/bpmn:\1>/g)]
       .map((m) => m[0])
-      .filter((t) => t.includes(`=sla.${l.id}.due<`) && (t.includes(`attachedToRef="${l.element}"`) || t.includes(`id="${l.element}"`)))
-    if (timers.length !== 1) problems.push(`${at} has ${timers.length} timers waiting for sla.${l.id}.due`)
+      .filter((t) => t.includes(`>${call('due', l.id)}<`) && (t.includes(`attachedToRef="${l.element}"`) || t.includes(`id="${l.element}"`)))
+    if (timers.length !== 1) problems.push(`${at} has ${timers.length} timers waiting for ${call('due', l.id)}`)
     else if (!timers[0].includes(l.clause.split(',')[0])) problems.push(`${at}: its timer does not cite ${l.clause}`)
     else if (timers[0].includes(`cancelActivity="${!l.interrupting}"`)) problems.push(`${at}: the timer's interrupting flag differs from the table`)
-    if (/<bpmn:userTask /.test(element) && !/<zeebe:taskSchedule dueDate="=sla\.\w+\.due" followUpDate="=sla\.\w+\.followUp"/.test(element)) {
+    if (/<bpmn:userTask /.test(element) && !(/camunda:dueDate="\$\{serviceLevels\.due\(execution, '\w+'\)\}"/.test(element) && /camunda:followUpDate="\$\{serviceLevels\.followUp\(execution, '\w+'\)\}"/.test(element))) {
       problems.push(`${at} is a user task without Tasklist due and follow-up dates from its levels`)
     }
   }
   assert.equal(problems, [])
 })
 
-test('every timer waiting for a level names one the table defines; at least 20 timers serve service levels', () => {
+test('every timer waiting for a level names one the table defines; at least 20 timers serve service levels; nothing waits for the old listener', () => {
   const ids = new Set(table.levels.map((l) => l.id))
   let timers = 0
   for (const processId of new Set(table.levels.map((l) => l.process))) {
-    for (const match of diagram(processId).matchAll(/=sla\.(\w+)\.(due|followUp)/g)) {
-      assert.ok(ids.has(match[1]), `${processId} refers to sla.${match[1]}, which processes/service-levels.json does not define`)
+    const xml = diagram(processId)
+    for (const match of xml.matchAll(anyCall)) {
+      assert.ok(ids.has(match[2]), `${processId} refers to level ${match[2]}, which processes/service-levels.json does not define`)
     }
-    timers += [...diagram(processId).matchAll(/<bpmn:timeDate[^>]*>=sla\.\w+\.due</g)].length
+    assert.not.match(xml, /sla-deadline|=sla\.\w+\.due/, `${processId} still uses the removed sla-deadline listener`)
+    timers += [...xml.matchAll(/<bpmn:timeDate[^>]*>\$\{serviceLevels\.due\(/g)].length
     // The daily report's start timers serve D10 15G and 15D.
-    timers += [...diagram(processId).matchAll(/<bpmn:timeCycle/g)].length
+    timers += [...xml.matchAll(/<bpmn:timeCycle/g)].length
   }
   assert.ok(timers >= 20, `${timers} service-level timers`)
 })

@@ -1,56 +1,67 @@
+/**
+ * The real order-validate module through the real runtime on the engine: invalid process
+ * variables become an incident naming the variable; corrected and retried, the order validates.
+ */
+import type { Knex } from 'knex'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { eventually, rest, search, uniqueOrderNumber, withWorkers } from '../helpers.ts'
+import type { RunningWorkers } from '../../lib/worker-runtime.ts'
+import {
+  activeIncidents,
+  cancelAll,
+  deployTestProcess,
+  ended,
+  engine,
+  eventually,
+  openDb,
+  setVariable,
+  startFaultyWorker,
+  startInstance,
+  testProcessId,
+  uniqueOrderNumber,
+} from '../reliability/support.ts'
 
-const { zeebe, db, start } = withWorkers(test)
+let db: Knex
+let workers: RunningWorkers
+const started: string[] = []
 
-interface Incident {
-  key: number
-  jobKey?: number
-  errorType: string
-  errorMessage: string
-  state: string
-}
+test.before(async () => {
+  db = await openDb()
+  await deployTestProcess('order-validate')
+  workers = await startFaultyWorker({ taskType: 'order-validate', db })
+})
+
+test.after(async () => {
+  await workers.stop(3000)
+  await cancelAll(started)
+  await db.destroy()
+})
 
 test('invalid process variables become an incident naming the variable, which can be fixed and retried', async () => {
   const orderNumber = uniqueOrderNumber()
-  const processInstanceKey = await start('contract-order', { order: { orderNumber: 20261124 } })
+  const id = await startInstance(testProcessId('order-validate'), { order: { orderNumber: 20261124 } })
+  started.push(id)
 
-  const incident = await eventually('an incident on VALIDATE_ORDER', async () => {
-    const page = await rest.post<{ items: Incident[] }>('/v2/incidents/search', {
-      filter: { processInstanceKey: Number(processInstanceKey), state: 'ACTIVE' },
-    })
-    return page.items[0]
-  })
-  assert.match(incident.errorMessage, 'order-validate: invalid process variables: order.orderNumber must be string')
-  assert.match(incident.errorMessage, 'Correct the variables in Operate, then retry the incident.')
-  assert.is((await db('order_events').whereRaw("details->'result' is not null").andWhere({ process_instance_key: processInstanceKey })).length, 0)
+  const [incident] = await eventually('an incident on TASK', async () => (await activeIncidents(id)).length > 0 && activeIncidents(id), 20000)
+  assert.is(incident.activityId, 'TASK')
+  assert.match(incident.incidentMessage, 'invalid process variables: order.orderNumber must be string')
+  assert.match(incident.incidentMessage, 'Correct the variables in Cockpit, then retry the incident.')
+  assert.is((await db('order_events').where({ process_instance_key: id })).length, 0)
 
-  await zeebe.setVariables({
-    elementInstanceKey: processInstanceKey,
-    variables: {
-      order: {
-        orderNumber,
-        customer: { name: 'Foshan Cable Co.' },
-        lines: [{ productName: 'Cable tray', model: 'CT-40', quantity: 12 }],
-        deliveryDate: '2027-05-01',
-        shippingMethod: 'rail',
-        salesLeaderSignOff: { name: 'Zhou Min' },
-      },
-    },
-    local: false,
+  await setVariable(id, 'order', {
+    orderNumber,
+    customer: { name: 'Foshan Cable Co.' },
+    lines: [{ productName: 'Cable tray', model: 'CT-40', quantity: 12 }],
+    deliveryDate: '2027-05-01',
+    shippingMethod: 'rail',
+    salesLeaderSignOff: { name: 'Zhou Min' },
   })
-  await zeebe.updateJobRetries({ jobKey: String(incident.jobKey), retries: 1 })
-  await zeebe.resolveIncident({ incidentKey: String(incident.key) })
+  await engine.put(`/external-task/${incident.configuration}/retries`, { retries: 1 })
 
-  await eventually('the order validated after the retry', async () => {
-    const row = await db('order_events').where({ order_number: orderNumber, step: 'order-validate' }).first()
-    return row?.outcome === 'complete'
-  })
-  await eventually('VALIDATE_ORDER and CLASSIFY_ORDER completed after the retry', async () => {
-    const done = (await search.flowNodes(processInstanceKey)).filter((n) => n.state === 'COMPLETED').map((n) => n.flowNodeId)
-    return done.includes('VALIDATE_ORDER') && done.includes('CLASSIFY_ORDER')
-  })
+  await ended(id)
+  const row = await db('order_events').where({ order_number: orderNumber, step: 'order-validate' }).first()
+  assert.is(row?.outcome, 'complete')
+  assert.is((await activeIncidents(id)).length, 0)
 })
 
 test.run()

@@ -1,18 +1,16 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { eventually, rest, search, uniqueOrderNumber, withWorkers, type UserTask } from '../helpers.ts'
+import { fromEngineVariables, type EngineVariables } from '../../lib/engine-rest.ts'
+import { completeUserTask, eventually, rest, search, uniqueOrderNumber, waitUserTask, withWorkers, type UserTask } from '../helpers.ts'
 
 const { start: startInstance } = withWorkers(test)
 
-const start = (variables: Record<string, unknown>) => startInstance('after-sales-case', variables)
+const start = (orderNumber: string, variables: Record<string, unknown>) => startInstance('after-sales-case', orderNumber, variables)
 
 /** Waits for the open user task `elementId` and completes it with `variables`. */
 async function complete(key: string, elementId: string, variables: Record<string, unknown>): Promise<UserTask> {
-  const [task] = await eventually(`user task ${elementId} in instance ${key}`, async () => {
-    const tasks = await search.userTasks(key, elementId)
-    return tasks.length > 0 && tasks
-  })
-  await rest.post(`/v2/user-tasks/${task.key}/completion`, { variables })
+  const task = await waitUserTask(key, elementId)
+  await completeUserTask(task, variables)
   return task
 }
 
@@ -41,11 +39,11 @@ const confirmation = (outcome: 'confirmed' | 'not-confirmed') => ({
 
 test('a service request: record → contact → resolve → customer confirmation → CASE_CLOSED, no analysis', async () => {
   const orderNumber = uniqueOrderNumber('AS')
-  const key = await start({ serviceCase: { caseNumber: `AS-${orderNumber}`, orderNumber, kind: 'service-request', description: 'Question on installation' } })
+  const key = await start(orderNumber, { serviceCase: { caseNumber: `AS-${orderNumber}`, orderNumber, kind: 'service-request', description: 'Question on installation' } })
 
   const record = await complete(key, 'RECORD_SERVICE_REQUEST', serviceRequest(orderNumber, 'answer'))
   assert.equal(record.candidateGroup, ['sales-assistant'])
-  assert.ok(record.formKey, 'the record task links its form')
+  assert.is(record.formKey, 'after-sales-case.record-service-request', 'the record task links its form')
   const contactTask = await complete(key, 'CONTACT_CUSTOMER', contact('not-required'))
   assert.equal(contactTask.candidateGroup, ['after-sales'])
   await complete(key, 'RESOLVE_CASE', resolution('answer'))
@@ -64,7 +62,7 @@ test('a service request: record → contact → resolve → customer confirmatio
 test('a damage case (as shipment starts it): on-site visit, complaint analysis and carrier claim, then CASE_CLOSED', async () => {
   const orderNumber = uniqueOrderNumber('AS')
   const order = { orderNumber, customer: { name: 'Guangzhou Telecom Works' } }
-  const key = await start({
+  const key = await start(orderNumber, {
     order,
     serviceCase: {
       caseNumber: `AS-${orderNumber}`, orderNumber, kind: 'damage', carrierClaim: true, customer: order.customer,
@@ -73,12 +71,8 @@ test('a damage case (as shipment starts it): on-site visit, complaint analysis a
   })
 
   // The record form is prefilled from serviceCase (D2 三.3(3)): the task's input mapping.
-  const prefilled = await eventually('the prefilled serviceRequest of RECORD_SERVICE_REQUEST', async () => {
-    const { items } = await rest.post<{ items: { name: string; value: string }[] }>('/v1/variables/search', {
-      filter: { processInstanceKey: Number(key), name: 'serviceRequest' },
-    })
-    return items.length > 0 && JSON.parse(items[0].value)
-  })
+  const recordTask = await waitUserTask(key, 'RECORD_SERVICE_REQUEST')
+  const prefilled = fromEngineVariables(await rest.get<EngineVariables>(`/task/${recordTask.key}/variables?deserializeValues=false`)).serviceRequest
   assert.equal(prefilled, { orderNumber, customer: 'Guangzhou Telecom Works', problemDescription: 'Cabinet door dented', requestedService: 'transport-damage' })
 
   await complete(key, 'RECORD_SERVICE_REQUEST', serviceRequest(orderNumber, 'transport-damage'))

@@ -6,10 +6,10 @@ import { createOrderRepository } from '../../lib/repositories/orders.ts'
 import { createRefundRepository } from '../../lib/repositories/refunds.ts'
 import { demoContractOrder, demoNonRegularContractOrder, seedDemoCatalogue } from '../../lib/seed.ts'
 import { createPurchaseRequestRepository } from '../../lib/repositories/purchase-requests.ts'
-import { eventually, rest, search, uniqueOrderNumber, withWorkers, type UserTask } from '../helpers.ts'
+import { calledInstance, completeUserTask, correlate, eventually, search, uniqueOrderNumber, waitUserTask, withWorkers, type UserTask } from '../helpers.ts'
 import { completeNth, plan, produceAndPass, receiveAndPass } from './production-steps.ts'
 
-const { db, zeebe, start: startInstance } = withWorkers(test)
+const { db, start: startInstance } = withWorkers(test)
 const events = createOrderEventRepository(db)
 const orders = createOrderRepository(db)
 const refunds = createRefundRepository(db)
@@ -31,22 +31,16 @@ function nonRegularOrder(orderNumber: string) {
 
 async function start(make: (orderNumber: string) => Record<string, unknown>) {
   const orderNumber = uniqueOrderNumber('CP')
-  return { key: await startInstance('contract-order', { order: make(orderNumber) }), orderNumber }
+  return { key: await startInstance('contract-order', orderNumber, { order: make(orderNumber) }), orderNumber }
 }
 
 const openUserTasks = (key: string, elementId: string) => search.userTasks(key, elementId)
 
-async function waitTask(key: string, elementId: string): Promise<UserTask> {
-  const [task] = await eventually(`user task ${elementId} in instance ${key}`, async () => {
-    const tasks = await openUserTasks(key, elementId)
-    return tasks.length > 0 && tasks
-  })
-  return task
-}
+const waitTask = waitUserTask
 
 async function completeTask(key: string, elementId: string, variables: Record<string, unknown>): Promise<UserTask> {
   const task = await waitTask(key, elementId)
-  await rest.post(`/v2/user-tasks/${task.key}/completion`, { variables })
+  await completeUserTask(task, variables)
   return task
 }
 
@@ -61,27 +55,13 @@ async function visited(key: string) {
   return (await search.flowNodes(key)).map((n) => n.flowNodeId)
 }
 
-async function publish(name: string, orderNumber: string, variables: Record<string, unknown> = {}) {
-  await zeebe.publishMessage({
-    name,
-    correlationKey: orderNumber,
-    variables: JSON.parse(JSON.stringify(variables)),
-    messageId: `${name}:${orderNumber}:${Date.now()}:${Math.random()}`,
-    timeToLive: 30000,
-  })
-}
+/** Correlates a message to the order (business key), retried until the order waits for it. */
+const publish = (name: string, orderNumber: string, variables: Record<string, unknown> = {}) => correlate(name, orderNumber, { variables })
 
 const instanceState = (key: string, state: string) =>
   eventually(`instance ${key} ${state}`, async () => (await search.processInstanceState(key)) === state)
 
-async function childInstance(parentKey: string): Promise<string> {
-  return eventually(`the child instance of ${parentKey}`, async () => {
-    const page = await rest.post<{ items: { key: number; bpmnProcessId: string }[] }>('/v1/process-instances/search', {
-      filter: { parentKey: Number(parentKey) },
-    })
-    return page.items[0] ? String(page.items[0].key) : undefined
-  })
-}
+const childInstance = (parentKey: string) => calledInstance(parentKey, 'shipment')
 
 const steps = async (orderNumber: string) => (await events.listForOrder(orderNumber)).map((r) => `${r.step}:${r.outcome}`)
 
@@ -133,17 +113,6 @@ async function invoiceAndSettle(key: string, orderNumber: string) {
     followUp: { contactedOn: '2026-12-10', satisfaction: 'satisfied', feedback: 'arrived in good order' },
   })
   await instanceState(key, 'COMPLETED')
-}
-
-/** The child instance of `parentKey` that runs process `processId`. */
-async function calledInstance(parentKey: string, processId: string): Promise<string> {
-  return eventually(`the ${processId} instance called by ${parentKey}`, async () => {
-    const page = await rest.post<{ items: { key: number; bpmnProcessId: string }[] }>('/v1/process-instances/search', {
-      filter: { parentKey: Number(parentKey) },
-    })
-    const found = page.items.find((i) => i.bpmnProcessId === processId)
-    return found ? String(found.key) : undefined
-  })
 }
 
 test('a regular order with stock goes review → quote → contract → production instruction → shipment → invoice → settlement → COMPLETED', async () => {
@@ -211,7 +180,7 @@ test('an order short of stock goes through production-fulfilment (group transfer
     return rows.length === 1 && rows
   })
   assert.equal([requests[0].sku, requests[0].source, requests[0].quantity], ['ODF-288', 'group-transfer', 17])
-  await receiveAndPass(zeebe, fulfilment, requests)
+  await receiveAndPass(orderNumber, fulfilment, requests)
   await produceAndPass(fulfilment, orderNumber, 20)
   await instanceState(fulfilment, 'COMPLETED')
 
@@ -251,7 +220,7 @@ async function nonRegularToGm() {
 
 test('a non-regular order goes engineering review → product plan → sales manager → GM approves → technical files released → quote', async () => {
   const { key, gm, orderNumber } = await nonRegularToGm()
-  await rest.post(`/v2/user-tasks/${gm.key}/completion`, { variables: { gmApproval: { decision: 'approved', decidedBy: 'general-manager' } } })
+  await completeUserTask(gm, { gmApproval: { decision: 'approved', decidedBy: 'general-manager' } })
 
   await waitTask(key, 'DRAFT_CONTRACT')
   const path = (await reached(key, 'DRAFT_CONTRACT')).map((n) => n.flowNodeId)
@@ -269,9 +238,7 @@ test('a non-regular order goes engineering review → product plan → sales man
 
 test('a non-regular order the GM declines ends ORDER_DECLINED and the customer is told', async () => {
   const { key, gm, orderNumber } = await nonRegularToGm()
-  await rest.post(`/v2/user-tasks/${gm.key}/completion`, {
-    variables: { gmApproval: { decision: 'declined', decidedBy: 'deputy-general-manager', comment: 'not our line of business' } },
-  })
+  await completeUserTask(gm, { gmApproval: { decision: 'declined', decidedBy: 'deputy-general-manager', comment: 'not our line of business' } })
 
   await instanceState(key, 'COMPLETED')
   const path = (await reached(key, 'ORDER_DECLINED', 'COMPLETED')).map((n) => n.flowNodeId)

@@ -2,7 +2,7 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { createOrderEventRepository } from '../../lib/repositories/order-events.ts'
 import { createOrderRepository } from '../../lib/repositories/orders.ts'
-import { eventually, rest, search, uniqueOrderNumber, withWorkers, type FlowNodeInstance } from '../helpers.ts'
+import { completeUserTask, eventually, search, uniqueOrderNumber, withWorkers, type FlowNodeInstance } from '../helpers.ts'
 
 const { db, start: startInstance } = withWorkers(test)
 const events = createOrderEventRepository(db)
@@ -21,7 +21,7 @@ function contractOrder(orderNumber: string) {
   }
 }
 
-const start = (order: Record<string, unknown>) => startInstance('contract-order', { order })
+const start = (order: { orderNumber: string } & Record<string, unknown>) => startInstance('contract-order', order.orderNumber, { order })
 
 /** The element ids the instance has visited so far, once `done` holds for its element instances. */
 async function visitedUntil(key: string, what: string, done: (nodes: FlowNodeInstance[]) => boolean) {
@@ -70,13 +70,13 @@ test('an incomplete order waits at Correct order, is corrected through the REST 
     return tasks.length > 0 && tasks
   })
   assert.equal(task.candidateGroup, ['sales-assistant'])
-  assert.ok(task.formKey, 'the task links its form')
+  assert.is(task.formKey, 'contract-order.correct-order', 'the task links its form')
   assert.is((await orders.find(orderNumber))?.status, 'incomplete')
 
-  // Technical files incomplete: the corrected order is non-regular (D1 第5条 1).
-  await rest.post(`/v2/user-tasks/${task.key}/completion`, {
-    variables: { order: { ...contractOrder(orderNumber), technicalFilesComplete: false } },
-  })
+  // Technical files incomplete: the corrected order is non-regular (D1 第5条 1). The task's form
+  // edits orderCorrection (the copy of the order the task starts with); the completeness check
+  // merges it into order.
+  await completeUserTask(task, { orderCorrection: { ...contractOrder(orderNumber), technicalFilesComplete: false } })
 
   const path = await visitedUntil(key, 'CLASSIFY_ORDER completed and ENGINEERING_REVIEW activated', classifiedAndReached('ENGINEERING_REVIEW'))
   assert.equal(path.filter((id) => id === 'VALIDATE_ORDER').length, 2)
@@ -87,7 +87,7 @@ test('an incomplete order waits at Correct order, is corrected through the REST 
     return tasks.length > 0 && tasks
   })
   assert.equal(review.candidateGroup, ['engineering-supervisor'])
-  assert.ok(review.formKey, 'the review task links its form')
+  assert.is(review.formKey, 'contract-order.engineering-review', 'the review task links its form')
 
   const rows = await events.listForOrder(orderNumber)
   assert.equal(rows.map((r) => [r.step, r.outcome]), [

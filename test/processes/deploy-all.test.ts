@@ -1,30 +1,34 @@
 /**
  * Everything under processes/ and forms/ deploys to the real engine in one deployment, and every
- * process starts: by createProcessInstance where it has a none start event, by its message where
- * it starts only on a message, and, where it starts only on a timer (daily-production-report),
- * by being in the deployment. The started instances are cancelled afterwards.
+ * process starts: by its none start event with the order number as business key, where it has
+ * one; where it starts only on a timer (daily-production-report), by being deployed with its timer
+ * job scheduled. Starting evaluates the first expressions (input mappings, the SLA bean, listeners)
+ * against real variables. The started instances are deleted afterwards.
  */
+import { randomUUID } from 'node:crypto'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { deployAll, deployableFiles } from '../../lib/deploy.ts'
+import { loadConfig } from '../../lib/config.ts'
+import { DEPLOYMENT_NAME, deployAll, deployableFiles } from '../../lib/deploy.ts'
+import { createEngineRest, toEngineVariables } from '../../lib/engine-rest.ts'
 import { loadModel, type ModelElement, type ProjectModel } from '../../lib/model.ts'
-import { eventually, openClients, rest, uniqueOrderNumber } from '../helpers.ts'
 
-const { camunda } = openClients()
-const zeebe = camunda.getZeebeGrpcApiClient()
+const config = loadConfig()
+const engine = createEngineRest(config)
 const model = await loadModel()
 const started: string[] = []
-let deployed: { processes: string[]; decisions: string[]; forms: string[] } | undefined
+let deployed = false
+
+const unique = (prefix: string) => `${prefix}-${randomUUID().slice(0, 8)}`
 
 test.after(async () => {
-  for (const key of started) await zeebe.cancelProcessInstance(key).catch(() => undefined)
-  await zeebe.close()
+  for (const id of started) await engine.delete(`/process-instance/${id}?skipCustomListeners=true&skipIoMappings=true`).catch(() => undefined)
 })
 
 /** Minimal plausible start variables of each process (the shapes of the brief and PROCESSES.md). */
 function startVariables(processId: string): Record<string, unknown> {
   const order = (prefix: string, channel: string) => ({
-    orderNumber: uniqueOrderNumber(prefix),
+    orderNumber: unique(prefix),
     channel,
     priority: 'normal',
     customer: { name: 'Guangzhou Telecom Works', contact: 'Chen Jing', phone: '+86 20 5555 0100', address: '18 Huangpu Road, Guangzhou' },
@@ -53,8 +57,8 @@ function startVariables(processId: string): Record<string, unknown> {
     case 'return-refund':
       return {
         returnRequest: {
-          returnNumber: uniqueOrderNumber('RR'),
-          orderNumber: uniqueOrderNumber('SO'),
+          returnNumber: unique('RR'),
+          orderNumber: unique('SO'),
           items: [{ sku: 'DF-200-STD', productName: 'Distribution frame', quantity: 1, unitPrice: 320 }],
           reason: 'damaged on arrival',
           reasonKind: 'quality',
@@ -66,8 +70,8 @@ function startVariables(processId: string): Record<string, unknown> {
     case 'after-sales-case':
       return {
         serviceCase: {
-          caseNumber: uniqueOrderNumber('AS'),
-          orderNumber: uniqueOrderNumber('CO'),
+          caseNumber: unique('AS'),
+          orderNumber: unique('CO'),
           kind: 'service-request',
           customer: { name: 'Guangzhou Telecom Works', phone: '+86 20 5555 0100' },
           description: 'Commissioning of the distribution frames on site',
@@ -81,49 +85,68 @@ function startVariables(processId: string): Record<string, unknown> {
 const topLevelStarts = (project: ProjectModel, processId: string): ModelElement[] =>
   project.elements.filter((e) => e.processId === processId && e.type === 'bpmn:StartEvent' && e.parentId === processId)
 
-/** Starts a process that begins only on a message; finds the instance by a marker variable. */
-async function startByMessage(processId: string, messageName: string, variables: Record<string, unknown>): Promise<string> {
-  const marker = `deploy-all-${processId}-${Date.now()}`
-  await zeebe.publishMessage({ name: messageName, correlationKey: marker, variables: { ...variables, deployCheck: marker }, timeToLive: 0 })
-  return eventually(`an instance of ${processId} started by message ${messageName}`, async () => {
-    const found = await rest.post<{ items: { processInstanceKey: number }[] }>('/v1/variables/search', {
-      filter: { name: 'deployCheck', value: JSON.stringify(marker) },
-    })
-    return found.items[0] && String(found.items[0].processInstanceKey)
-  })
+interface Definition {
+  id: string
+  key: string
+  deploymentId: string
 }
 
 test('every process, decision and form deploys together', async () => {
-  const files = await deployableFiles()
-  const response = await deployAll(camunda, files)
-  const deployments = response.deployments as { process?: { bpmnProcessId: string }; decision?: { dmnDecisionId: string }; form?: { formId: string } }[]
-  deployed = {
-    processes: deployments.flatMap((d) => (d.process ? [d.process.bpmnProcessId] : [])).sort(),
-    decisions: deployments.flatMap((d) => (d.decision ? [d.decision.dmnDecisionId] : [])).sort(),
-    forms: deployments.flatMap((d) => (d.form ? [d.form.formId] : [])).sort(),
+  await deployAll(config, await deployableFiles())
+  deployed = true
+  const processes = await engine.get<Definition[]>('/process-definition?latestVersion=true')
+  const decisions = await engine.get<Definition[]>('/decision-definition?latestVersion=true')
+  const keys = (defs: Definition[]) => defs.map((d) => d.key)
+  for (const p of model.processes) assert.ok(keys(processes).includes(p.id), `process ${p.id} is not deployed`)
+  for (const d of model.decisions) assert.ok(keys(decisions).includes(d.id), `decision ${d.id} is not deployed`)
+  // Forms are resolved in the deployment of the process (formRefBinding="deployment").
+  const problems: string[] = []
+  for (const p of model.processes) {
+    const definition = processes.find((d) => d.key === p.id)!
+    const resources = await engine.get<{ name: string }[]>(`/deployment/${definition.deploymentId}/resources`)
+    const names = new Set(resources.map((r) => r.name))
+    for (const task of model.userTasks.filter((t) => t.processId === p.id)) {
+      if (!names.has(`${task.formId}.form`)) problems.push(`${p.id} ${task.id}: form ${task.formId} is not in the deployment of its process`)
+    }
   }
-  assert.equal(deployed.processes, model.processes.map((p) => p.id).sort())
-  assert.equal(deployed.decisions, model.decisions.map((d) => d.id).sort())
-  assert.equal(deployed.forms, model.forms.map((f) => f.stem).sort())
+  assert.ok(problems.length === 0, problems.join('\n'))
 })
 
-test('every deployed process starts (timer-started ones: deployed)', async () => {
+test('deploying again changes nothing (duplicate filtering)', async () => {
+  const before = await engine.get<Definition[]>('/process-definition?latestVersion=true')
+  const result = await deployAll(config, await deployableFiles())
+  assert.is(result.created, false)
+  const after = await engine.get<Definition[]>('/process-definition?latestVersion=true')
+  assert.equal(after.map((d) => d.id).sort(), before.map((d) => d.id).sort())
+  const deployments = await engine.get<{ name: string }[]>(`/deployment?name=${DEPLOYMENT_NAME}`)
+  assert.ok(deployments.length > 0)
+})
+
+test('every deployed process starts (timer-started ones: timer job scheduled)', async () => {
   assert.ok(deployed, 'the deployment failed, so nothing can start')
   const problems: string[] = []
   for (const { id: processId } of model.processes) {
     const starts = topLevelStarts(model, processId)
     const noneStart = starts.find((e) => e.eventDefinitions.length === 0)
-    const message = model.messages.find((m) => m.processId === processId && m.kind === 'process-start')
     try {
       if (noneStart) {
-        const instance = await zeebe.createProcessInstance({ bpmnProcessId: processId, variables: JSON.parse(JSON.stringify(startVariables(processId))) })
-        started.push(instance.processInstanceKey)
-      } else if (message?.messageName && !message.messageName.startsWith('=')) {
-        started.push(await startByMessage(processId, message.messageName, startVariables(processId)))
+        const variables = JSON.parse(JSON.stringify(startVariables(processId))) as Record<string, Record<string, string>>
+        const first = Object.values(variables)[0]
+        const businessKey = first.orderNumber ?? unique('X')
+        const instance = await engine.post<{ id: string; ended: boolean }>(`/process-definition/key/${processId}/start`, {
+          businessKey,
+          variables: toEngineVariables({ ...variables, orderNumber: businessKey }),
+        })
+        started.push(instance.id)
+        const incidents = await engine.get<{ incidentMessage: string }[]>(`/incident?processInstanceId=${instance.id}`)
+        if (instance.ended) problems.push(`${processId}: ended at once`)
+        for (const incident of incidents) problems.push(`${processId}: incident ${incident.incidentMessage}`)
       } else if (starts.length && starts.every((e) => e.eventDefinitions.includes('bpmn:TimerEventDefinition'))) {
-        if (!deployed.processes.includes(processId)) problems.push(`${processId}: timer-started, but not in the deployment`)
+        const definition = (await engine.get<Definition[]>(`/process-definition?key=${processId}&latestVersion=true`))[0]
+        const jobs = await engine.get<unknown[]>(`/job?processDefinitionId=${definition.id}&timers=true`)
+        if (jobs.length === 0) problems.push(`${processId}: timer-started, but no timer job is scheduled`)
       } else {
-        problems.push(`${processId}: no none, message or timer start event to start it by`)
+        problems.push(`${processId}: no none or timer start event to start it by`)
       }
     } catch (error) {
       problems.push(`${processId}: ${(error as Error).message}`)

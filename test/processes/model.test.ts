@@ -23,7 +23,7 @@ const expectedProcesses = [
   'after-sales-case',
   'daily-production-report',
 ]
-const expectedDecisions = ['order-classification', 'refund-decision', 'qc-sampling']
+const expectedDecisions = ['order-classification', 'refund-decision', 'qc-sampling', 'return-eligibility', 'refund-amount']
 
 /**
  * The candidate groups of Tasklist: the Roles section of shared/PROCESSES.md. Kept here as well,
@@ -89,13 +89,13 @@ test('file names carry the ids: processes/<process-id>.bpmn, <process-id>.<decis
   none(problems, 'files whose names do not match their ids')
 })
 
-test('every job type has its worker module (and the placeholders are listed)', async () => {
-  const types = [...new Set(model.jobTypes.map((use) => use.type))].sort()
+test('every external topic has its worker module (and the placeholders are listed)', async () => {
+  const topics = [...new Set(model.topics.map((use) => use.topic))].sort()
   none(
-    model.jobTypes
-      .filter((use) => !existsSync(path.join(projectRoot, 'workers', `${use.type}.ts`)))
-      .map((use) => `${where(use.file, use.elementId)}: job type "${use.type}" has no workers/${use.type}.ts`),
-    'job types without a worker module',
+    model.topics
+      .filter((use) => !use.topic || !existsSync(path.join(projectRoot, 'workers', `${use.topic}.ts`)))
+      .map((use) => `${where(use.file, use.elementId)}: topic "${use.topic}" has no workers/${use.topic}.ts`),
+    'topics without a worker module',
   )
   const modules = (await readdir(path.join(projectRoot, 'workers'))).filter((name) => name.endsWith('.ts')).sort()
   const placeholders: string[] = []
@@ -103,20 +103,63 @@ test('every job type has its worker module (and the placeholders are listed)', a
     const module = (await import(pathToFileURL(path.join(projectRoot, 'workers', name)).href)) as { implemented?: boolean }
     if (module.implemented === false) placeholders.push(path.basename(name, '.ts'))
   }
-  console.log(`  [info] ${types.length} job types used; worker modules not implemented yet: ${placeholders.join(', ') || 'none'}`)
+  console.log(`  [info] ${topics.length} topics used; worker modules not implemented yet: ${placeholders.join(', ') || 'none'}`)
 })
 
-test('every user task is a Camunda user task with a role and a form that exists', () => {
+test('every service task is an external task (no Java delegates, expressions or scripts)', () => {
+  const external = new Set(model.topics.map((use) => use.elementId))
+  none(
+    model.elements
+      .filter((e) => e.type === 'bpmn:ServiceTask' || e.type === 'bpmn:SendTask' || e.type === 'bpmn:ScriptTask')
+      .filter((e) => e.type === 'bpmn:ScriptTask' || !external.has(e.id))
+      .map((e) => `${where(e.file, e.id)} (${e.type}) is not an external task`),
+    'tasks the workers cannot serve',
+  )
+})
+
+/**
+ * In this engine a BPMN error nobody catches ends the instance silently, so every error code a
+ * worker module declares must be caught wherever its topic is used: by an error boundary event on
+ * the task or an enclosing sub-process, or an error event sub-process of an enclosing scope.
+ */
+test('every error code a worker declares is caught wherever its topic is used', async () => {
+  const problems: string[] = []
+  let checked = 0
+  for (const use of model.topics) {
+    const file = path.join(projectRoot, 'workers', `${use.topic}.ts`)
+    if (!existsSync(file)) continue
+    const module = (await import(pathToFileURL(file).href)) as { errorCodes?: readonly string[] }
+    const element = model.elements.find((e) => e.file === use.file && e.id === use.elementId)
+    const scopes = [use.elementId, ...(element?.ancestors ?? []), use.processId]
+    // A task may narrow the module's list with the property errors="A,B" (what this use can throw).
+    const declared = use.properties.errors?.split(',').map((code) => code.trim())
+    for (const code of declared ?? []) {
+      if (!(module.errorCodes ?? []).includes(code)) problems.push(`${where(use.file, use.elementId)}: errors="${code}" is not an error code of workers/${use.topic}.ts`)
+    }
+    for (const code of (module.errorCodes ?? []).filter((c) => !declared || declared.includes(c))) {
+      checked++
+      const caught = model.errorCatches.some(
+        (c) => c.file === use.file && c.processId === use.processId && scopes.includes(c.scopeId) && (c.errorCode === undefined || c.errorCode === code),
+      )
+      if (!caught) problems.push(`${where(use.file, use.elementId)}: ${use.topic} may throw ${code}, which nothing catches`)
+    }
+  }
+  console.log(`  [info] ${checked} (topic use, error code) pairs checked`)
+  none(problems, 'uncaught BPMN errors')
+})
+
+test('every user task has a role, a due date where guarded, and a deployed form', () => {
   const problems: string[] = []
   const forms = new Map(model.forms.map((form) => [form.stem, form]))
   for (const task of model.userTasks) {
     const at = where(task.file, task.id)
-    if (!task.zeebeUserTask) problems.push(`${at}: not a Camunda user task (add <zeebe:userTask />)`)
     if (task.candidateGroups.length !== 1) problems.push(`${at}: needs exactly one candidate group, has [${task.candidateGroups.join(', ')}]`)
     for (const group of task.candidateGroups) if (!roles.includes(group)) problems.push(`${at}: candidate group "${group}" is not a role`)
-    if (!task.formId) problems.push(`${at}: no linked form (zeebe:formDefinition formId)`)
+    if (!task.formId) problems.push(`${at}: no linked form (camunda:formRef)`)
     else if (!forms.has(task.formId)) problems.push(`${at}: form ${task.formId} has no forms/${task.formId}.form`)
     else if (forms.get(task.formId)?.id !== task.formId) problems.push(`${at}: forms/${task.formId}.form has id "${forms.get(task.formId)?.id}"`)
+    if (task.formId && task.formRefBinding !== 'deployment') problems.push(`${at}: camunda:formRefBinding must be "deployment" (the form is deployed with the diagram)`)
+    if (Boolean(task.dueDate) !== Boolean(task.followUpDate)) problems.push(`${at}: due and follow-up dates come together`)
   }
   none(problems, 'user tasks')
 })
@@ -149,16 +192,60 @@ test('every called process and decision exists', () => {
   )
 })
 
-test('every message catch names its message and has a correlation key', () => {
+test('every message catch names its message', () => {
+  none(
+    model.messages.filter((message) => !message.messageName).map((message) => `${where(message.file, message.elementId)}: no message (name)`),
+    'message catches',
+  )
+})
+
+test('every call passes the business key, and every SLA expression names a service level', async () => {
   const problems: string[] = []
-  for (const message of model.messages) {
-    const at = where(message.file, message.elementId)
-    if (!message.messageName) problems.push(`${at}: no message (name)`)
-    if (message.needsCorrelationKey && !message.correlationKey?.trim()) {
-      problems.push(`${at}: message "${message.messageName}" has no zeebe:subscription correlationKey`)
+  for (const call of model.calledProcesses) {
+    if (!call.in.some((m) => m.businessKey)) problems.push(`${where(call.file, call.elementId)}: no <camunda:in businessKey=...> (messages correlate by business key)`)
+  }
+  const levels = JSON.parse(await readFile(path.join(projectRoot, 'processes', 'service-levels.json'), 'utf8')) as unknown
+  const ids = new Set(JSON.stringify(levels).match(/"id":\s*"([^"]+)"/g)?.map((m) => m.replace(/"id":\s*"|"/g, '')) ?? [])
+  const uses = [
+    ...model.timers.flatMap((t) => [t.timeDate, t.timeDuration, t.timeCycle].map((text) => ({ text, at: where(t.file, t.elementId) }))),
+    ...model.userTasks.flatMap((t) => [t.dueDate, t.followUpDate].map((text) => ({ text, at: where(t.file, t.id) }))),
+  ]
+  for (const { text, at } of uses) {
+    for (const match of (text ?? '').matchAll(/serviceLevels\.(\w+)\(execution, '([^']+)'\)/g)) {
+      if (!['due', 'followUp'].includes(match[1])) problems.push(`${at}: serviceLevels.${match[1]} is not a method of the bean`)
+      if (ids.size > 0 && !ids.has(match[2])) problems.push(`${at}: service level "${match[2]}" is not in processes/service-levels.json`)
     }
   }
-  none(problems, 'message catches')
+  none(problems, 'calls and service levels')
+})
+
+test('no Camunda 8 dialect and no FEEL where the engine reads JUEL', async () => {
+  const problems: string[] = []
+  for (const file of [...model.bpmnFiles, ...model.dmnFiles]) {
+    const text = await readFile(path.join(projectRoot, file), 'utf8')
+    if (/zeebe/i.test(text)) problems.push(`${file}: mentions zeebe`)
+    if (/Camunda Cloud/.test(text)) problems.push(`${file}: executionPlatform Camunda Cloud`)
+  }
+  for (const file of model.bpmnFiles) {
+    const text = await readFile(path.join(projectRoot, file), 'utf8')
+    for (const match of text.matchAll(/<bpmn:(conditionExpression|timeDate|timeDuration)[^>]*>\s*=/g)) problems.push(`${file}: FEEL ${match[1]} (the engine reads JUEL \${...})`)
+    if (/scriptTask/.test(text)) problems.push(`${file}: script task`)
+  }
+  for (const form of model.forms) {
+    const text = await readFile(path.join(projectRoot, form.file), 'utf8')
+    if (!text.includes('"executionPlatform": "Camunda Platform"')) problems.push(`${form.file}: executionPlatform is not Camunda Platform`)
+  }
+  none(problems, 'Camunda 8 leftovers')
+})
+
+test('every process and decision keeps its history 180 days', async () => {
+  const problems: string[] = []
+  for (const file of [...model.bpmnFiles, ...model.dmnFiles]) {
+    const text = await readFile(path.join(projectRoot, file), 'utf8')
+    const tags = [...text.matchAll(file.endsWith('.dmn') ? /<decision\s[^>]*>/g : /<bpmn:process\s[^>]*>/g)].map((m) => m[0])
+    for (const tag of tags) if (!tag.includes('camunda:historyTimeToLive="180"')) problems.push(`${file}: ${/id="([^"]+)"/.exec(tag)?.[1]} has no camunda:historyTimeToLive="180"`)
+  }
+  none(problems, 'history time to live')
 })
 
 test('every timer cites the clause it implements', () => {
@@ -250,42 +337,45 @@ test('the model reads messages, timers, calls, boundary events and layout from a
   await writeFile(path.join(root, 'processes', 'probe.bpmn'), probeDiagram)
   const probe = await loadModel(root)
   assert.equal(probe.parseWarnings, [])
-  assert.equal(probe.jobTypes.map((j) => [j.elementId, j.type]), [['WORK', 'inventory-check']])
-  assert.equal(probe.calledProcesses.map((c) => [c.elementId, c.processId]), [['SHIP', 'shipment']])
+  assert.equal(probe.topics.map((j) => [j.elementId, j.topic, j.properties]), [['WORK', 'payment-refund', { notice: 'x' }]])
+  assert.equal(probe.calledProcesses.map((c) => [c.elementId, c.processId, c.in.map((m) => m.businessKey ?? m.source)]), [['SHIP', 'shipment', ['#{execution.processBusinessKey}', 'order']]])
   assert.equal(
-    probe.messages.map((m) => [m.elementId, m.kind, m.messageName, m.correlationKey ?? null]),
+    probe.messages.map((m) => [m.elementId, m.kind, m.messageName, m.localVariables]),
     [
-      ['START', 'process-start', 'order-received', null],
-      ['PAID', 'boundary', 'payment-received', null],
-      ['CHANGE', 'event-sub-process-start', 'order-change-requested', '=order.orderNumber'],
+      ['START', 'process-start', 'order-received', []],
+      ['PAID', 'boundary', 'payment-received', []],
+      ['CHANGE', 'event-sub-process-start', 'order-change-requested', []],
     ],
   )
+  assert.equal(probe.errorCatches.map((c) => [c.elementId, c.scopeId, c.errorCode ?? null]), [['DECLINED', 'WORK', 'REFUND_DECLINED']])
+  assert.equal(probe.userTasks.map((t) => [t.id, t.candidateGroups, t.formId, t.dueDate]), [['REVIEW', ['finance'], 'probe.review', "${serviceLevels.due(execution, 'x')}"]])
   assert.equal(probe.timers.map((t) => [t.elementId, t.timeDuration, t.documentation]), [['WAIT', 'PT4H', 'D10 1A — three hours']])
-  assert.equal(probe.diagrams[0].flowNodesWithoutShape, ['CHANGE', 'CHANGED'])
+  assert.equal(probe.diagrams[0].flowNodesWithoutShape, ['DECLINED', 'REVIEW', 'CHANGE', 'CHANGED'])
   assert.equal(probe.diagrams[0].sequenceFlowsWithoutEdge, ['f2'])
   assert.equal(layoutProblems(probe), ['processes/probe.bpmn: WAIT overlaps SHIP', 'processes/probe.bpmn: boundary event PAID is off the border of WORK'])
   assert.equal(probe.elements.find((e) => e.id === 'CHANGED')?.ancestors, ['ON_CHANGE'])
 })
 
 const probeDiagram = `<?xml version="1.0" encoding="UTF-8"?>
-<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:bpmndi="http://www.omg.org/spec/BPMN/20100524/DI" xmlns:dc="http://www.omg.org/spec/DD/20100524/DC" xmlns:di="http://www.omg.org/spec/DD/20100524/DI" xmlns:zeebe="http://camunda.org/schema/zeebe/1.0" id="d" targetNamespace="http://x">
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:bpmndi="http://www.omg.org/spec/BPMN/20100524/DI" xmlns:dc="http://www.omg.org/spec/DD/20100524/DC" xmlns:di="http://www.omg.org/spec/DD/20100524/DI" xmlns:camunda="http://camunda.org/schema/1.0/bpmn" id="d" targetNamespace="http://x">
   <bpmn:message id="m1" name="order-received" />
   <bpmn:message id="m2" name="payment-received" />
-  <bpmn:message id="m3" name="order-change-requested">
-    <bpmn:extensionElements><zeebe:subscription correlationKey="=order.orderNumber" /></bpmn:extensionElements>
-  </bpmn:message>
+  <bpmn:message id="m3" name="order-change-requested" />
+  <bpmn:error id="err1" name="Declined" errorCode="REFUND_DECLINED" />
   <bpmn:process id="probe" isExecutable="true">
     <bpmn:startEvent id="START" name="Start"><bpmn:messageEventDefinition messageRef="m1" /></bpmn:startEvent>
-    <bpmn:serviceTask id="WORK" name="Work">
-      <bpmn:extensionElements><zeebe:taskDefinition type="inventory-check" /></bpmn:extensionElements>
+    <bpmn:serviceTask id="WORK" name="Work" camunda:type="external" camunda:topic="payment-refund">
+      <bpmn:extensionElements><camunda:properties><camunda:property name="notice" value="x" /></camunda:properties></bpmn:extensionElements>
     </bpmn:serviceTask>
+    <bpmn:boundaryEvent id="DECLINED" name="Declined" attachedToRef="WORK"><bpmn:errorEventDefinition errorRef="err1" /></bpmn:boundaryEvent>
+    <bpmn:userTask id="REVIEW" name="Review" camunda:candidateGroups="finance" camunda:formRef="probe.review" camunda:formRefBinding="deployment" camunda:dueDate="\${serviceLevels.due(execution, 'x')}" />
     <bpmn:boundaryEvent id="PAID" name="Paid" attachedToRef="WORK"><bpmn:messageEventDefinition messageRef="m2" /></bpmn:boundaryEvent>
     <bpmn:intermediateCatchEvent id="WAIT" name="Wait">
       <bpmn:documentation>D10 1A — three hours</bpmn:documentation>
       <bpmn:timerEventDefinition><bpmn:timeDuration>PT4H</bpmn:timeDuration></bpmn:timerEventDefinition>
     </bpmn:intermediateCatchEvent>
-    <bpmn:callActivity id="SHIP" name="Ship">
-      <bpmn:extensionElements><zeebe:calledElement processId="shipment" propagateAllChildVariables="false" /></bpmn:extensionElements>
+    <bpmn:callActivity id="SHIP" name="Ship" calledElement="shipment" camunda:calledElementBinding="deployment">
+      <bpmn:extensionElements><camunda:in businessKey="#{execution.processBusinessKey}" /><camunda:in source="order" target="order" /></bpmn:extensionElements>
     </bpmn:callActivity>
     <bpmn:sequenceFlow id="f1" sourceRef="START" targetRef="WORK" />
     <bpmn:sequenceFlow id="f2" sourceRef="WORK" targetRef="WAIT" />

@@ -8,7 +8,7 @@ import { seedDemoCatalogue } from '../../lib/seed.ts'
 import { eventually, search, uniqueOrderNumber, withWorkers } from '../helpers.ts'
 import { completeNth as complete, finalInspection, finishedGoods, incomingInspection, plan, produceAndPass, production, receiveAndPass, receiveGoods } from './production-steps.ts'
 
-const { db, zeebe, start: startInstance } = withWorkers(test)
+const { db, start: startInstance } = withWorkers(test)
 const events = createOrderEventRepository(db)
 const orders = createOrderRepository(db)
 const purchaseRequests = createPurchaseRequestRepository(db)
@@ -35,7 +35,7 @@ async function newOrder() {
   return order
 }
 
-const start = (order: Record<string, unknown>) => startInstance('production-fulfilment', { order })
+const start = (order: { orderNumber: string } & Record<string, unknown>) => startInstance('production-fulfilment', order.orderNumber, { order })
 
 const visits = async (key: string) => (await search.flowNodes(key)).map((n) => n.flowNodeId)
 
@@ -90,7 +90,7 @@ test('shortages: one purchase request per shortage, goods-received by request nu
   assert.equal([bySku['CT-600'].source, bySku['CT-600'].quantity, bySku['CT-600'].shortage_index], ['group-transfer', 50, 1])
   assert.is.not(requests[0].request_number, requests[1].request_number)
 
-  await receiveAndPass(zeebe, key, requests)
+  await receiveAndPass(order.orderNumber, key, requests)
   await produceAndPass(key, order.orderNumber)
   const path = await completed(key)
   assert.is(path.filter((id) => id === 'PROCUREMENT_REQUEST').length, 2)
@@ -114,7 +114,7 @@ async function oneShortageReceived() {
     const rows = await purchaseRequests.listForOrder(order.orderNumber)
     return rows.length === 1 && rows
   })
-  await receiveGoods(zeebe, key, request)
+  await receiveGoods(order.orderNumber, key, request)
   return { order, key, request }
 }
 
@@ -147,7 +147,7 @@ test('an incoming lot with a general quality problem is rejected to the supplier
   const [lot] = await inspections.listForOrder(order.orderNumber)
   assert.equal([lot.kind, lot.verdict, lot.purchase_request_number], ['incoming', 'reject', request.request_number])
 
-  await receiveGoods(zeebe, key, request, 2, `${request.request_number}-replaced`)
+  await receiveGoods(order.orderNumber, key, request, 2)
   await eventually('INCOMING_LOT_REJECTED passed', async () =>
     (await search.flowNodes(key)).some((n) => n.flowNodeId === 'INCOMING_LOT_REJECTED' && n.state === 'COMPLETED'),
   )

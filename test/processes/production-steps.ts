@@ -4,11 +4,8 @@
  * (with shortage lines), goods received and inspected per purchase request, production, final
  * inspection and finished goods in.
  */
-import type { Camunda8 } from '@camunda8/sdk'
 import type { PurchaseRequestRow } from '../../lib/repositories/purchase-requests.ts'
-import { eventually, rest, search, type UserTask } from '../helpers.ts'
-
-type ZeebeClient = ReturnType<Camunda8['getZeebeGrpcApiClient']>
+import { completeUserTask, correlate, eventually, search, type UserTask } from '../helpers.ts'
 
 /** Waits for the user task `elementId` (the `nth` created one, 1-based) and completes it with `variables`. */
 export async function completeNth(key: string, elementId: string, variables: Record<string, unknown>, nth = 1): Promise<UserTask> {
@@ -18,7 +15,7 @@ export async function completeNth(key: string, elementId: string, variables: Rec
     const all = [...(await search.userTasks(key, elementId, 'COMPLETED')), ...open]
     return all.length >= nth && open[0]
   })
-  await rest.post(`/v2/user-tasks/${task.key}/completion`, { variables })
+  await completeUserTask(task, variables)
   return task
 }
 
@@ -69,19 +66,19 @@ export const incomingInspection = (inspected: number, passed: number) => ({
 })
 
 /**
- * The goods of one purchase request arrive (message goods-received, correlated by its request
- * number) and are counted; `nth` counts the RECEIVE_GOODS tasks of the instance.
+ * The goods of one purchase request arrive (message goods-received, correlated by the order
+ * number and its request number) and are counted; `nth` counts the RECEIVE_GOODS tasks of the instance.
  */
-export async function receiveGoods(zeebe: ZeebeClient, key: string, request: Pick<PurchaseRequestRow, 'request_number' | 'quantity'>, nth = 1, messageId = `${request.request_number}-received`) {
-  // The subscription opens once the procurement-request job completed: publish with a TTL.
-  await zeebe.publishMessage({ name: 'goods-received', correlationKey: request.request_number, messageId, timeToLive: 60000, variables: {} })
+export async function receiveGoods(orderNumber: string, key: string, request: Pick<PurchaseRequestRow, 'request_number' | 'quantity'>, nth = 1) {
+  // The wait opens once the procurement-request task completed: correlate retries until it does.
+  await correlate('goods-received', orderNumber, { localCorrelationKeys: { requestNumber: request.request_number } })
   await completeNth(key, 'RECEIVE_GOODS', goodsReceipt(request.quantity), nth)
 }
 
 /** Every request's goods received and passed by incoming inspection (D10 8F–12F). */
-export async function receiveAndPass(zeebe: ZeebeClient, key: string, requests: Pick<PurchaseRequestRow, 'request_number' | 'quantity'>[]) {
+export async function receiveAndPass(orderNumber: string, key: string, requests: Pick<PurchaseRequestRow, 'request_number' | 'quantity'>[]) {
   for (const [i, request] of requests.entries()) {
-    await receiveGoods(zeebe, key, request, i + 1)
+    await receiveGoods(orderNumber, key, request, i + 1)
     const sample = Math.min(request.quantity, 20)
     await completeNth(key, 'INCOMING_INSPECTION', incomingInspection(sample, sample), i + 1)
   }

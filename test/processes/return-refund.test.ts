@@ -10,9 +10,9 @@ import { createOrderRepository } from '../../lib/repositories/orders.ts'
 import { createRefundRepository } from '../../lib/repositories/refunds.ts'
 import { createReturnRepository } from '../../lib/repositories/returns.ts'
 import { seedDemoCatalogue } from '../../lib/seed.ts'
-import { eventually, rest, search, uniqueOrderNumber, withWorkers, type UserTask } from '../helpers.ts'
+import { completeUserTask, correlate, eventually, search, uniqueOrderNumber, waitUserTask, withWorkers, type UserTask } from '../helpers.ts'
 
-const { db, zeebe, start } = withWorkers(test)
+const { db, start } = withWorkers(test)
 const events = createOrderEventRepository(db)
 const orders = createOrderRepository(db)
 const refunds = createRefundRepository(db)
@@ -61,22 +61,16 @@ async function newReturn(items: Item[], request: { reason?: string; reasonKind?:
     tagsAndPackagingIntact: true,
     amountPaid: items.reduce((sum, item) => sum + item.quantity * item.unitPrice, 0),
   }
-  const key = await start('return-refund', { returnRequest })
+  const key = await start('return-refund', orderNumber, { returnRequest, returnNumber })
   return { key, orderNumber, returnNumber, returnRequest }
 }
 
 /** Waits for an open user task `elementId` of the instance. */
-async function openTask(key: string, elementId: string): Promise<UserTask> {
-  const [task] = await eventually(`the ${elementId} task of instance ${key}`, async () => {
-    const tasks = await search.userTasks(key, elementId)
-    return tasks.length > 0 && tasks
-  })
-  return task
-}
+const openTask = waitUserTask
 
 async function completeTask(key: string, elementId: string, variables: Record<string, unknown>): Promise<UserTask> {
   const task = await openTask(key, elementId)
-  await rest.post(`/v2/user-tasks/${task.key}/completion`, { variables })
+  await completeUserTask(task, variables)
   return task
 }
 
@@ -86,17 +80,16 @@ async function flowNodeActive(key: string, elementId: string) {
   )
 }
 
-async function publish(name: string, returnNumber: string, variables: Record<string, string> = {}) {
-  await zeebe.publishMessage({ name, correlationKey: returnNumber, variables, messageId: `${name}:${returnNumber}`, timeToLive: 60000 })
+/** A message of one return: the order number (business key) and its return number (one order may have several returns). */
+async function publish(name: string, r: { orderNumber: string; returnNumber: string }, variables: Record<string, string> = {}) {
+  await correlate(name, r.orderNumber, { correlationKeys: { returnNumber: r.returnNumber }, variables })
 }
 
 async function completed(key: string): Promise<string[]> {
   await eventually(`instance ${key} COMPLETED`, async () => (await search.processInstanceState(key)) === 'COMPLETED')
-  // Operate's element instances may trail the instance state for a moment.
-  return eventually(`the end event of instance ${key}`, async () => {
-    const nodes = await search.flowNodes(key)
-    return nodes.some((n) => n.type === 'END_EVENT' && n.state === 'COMPLETED') && nodes.map((n) => n.flowNodeId)
-  })
+  const nodes = await search.flowNodes(key)
+  assert.ok(nodes.some((n) => /EndEvent$/.test(n.type) && n.state === 'COMPLETED'), `instance ${key} ended at an end event`)
+  return nodes.map((n) => n.flowNodeId)
 }
 
 const approve = (returnMethod = 'drop-off') => ({
@@ -128,7 +121,7 @@ async function approvedAndInspected(r: Awaited<ReturnType<typeof newReturn>>, in
   const review = await completeTask(r.key, 'REVIEW_RETURN', approve(returnMethod))
   assert.equal(review.candidateGroup, ['customer-service'])
   await flowNodeActive(r.key, 'RETURN_RECEIVED')
-  await publish('return-received', r.returnNumber, { returnReceivedAt: new Date().toISOString() })
+  await publish('return-received', r, { returnReceivedAt: new Date().toISOString() })
   const inspect = await completeTask(r.key, 'INSPECT_RETURN', inspected)
   assert.equal(inspect.candidateGroup, ['warehouse'])
 }
@@ -247,15 +240,15 @@ test('ask for more information: the customer replies, the return is reviewed aga
     returnReview: { decision: 'ask-info', infoRequested: 'Please send a photo of the defective port' },
   })
   await flowNodeActive(r.key, 'AWAIT_REPLY')
-  await publish('customer-replied', r.returnNumber, { customerReply: 'photo attached: port 7 has a bent pin' })
+  await publish('customer-replied', r, { customerReply: 'photo attached: port 7 has a bent pin' })
 
   const second = await eventually('the second Review return task', async () => {
     const tasks = await search.userTasks(r.key, 'REVIEW_RETURN')
     return tasks.find((task) => task.key !== first.key)
   })
-  await rest.post(`/v2/user-tasks/${second.key}/completion`, { variables: approve() })
+  await completeUserTask(second, approve())
   await flowNodeActive(r.key, 'RETURN_RECEIVED')
-  await publish('return-received', r.returnNumber)
+  await publish('return-received', r)
   await completeTask(r.key, 'INSPECT_RETURN', inspection([patchPanels], 'defective'))
   const path = await completed(r.key)
   assert.equal(path.filter((id) => id === 'REVIEW_RETURN').length, 2)
@@ -296,8 +289,8 @@ test('refund declined by the provider (amount > 50000) → finance resolves it b
   assert.is(declined[0].status, 'declined')
   assert.ok(declined[0].failure_reason, 'the decline reason is kept')
 
-  await rest.post(`/v2/user-tasks/${task.key}/completion`, {
-    variables: { refundFailure: { resolution: 'refunded-manually', amountRefunded: 168000, reference: 'BT-20261124-001', comment: 'refunded by bank transfer' } },
+  await completeUserTask(task, {
+    refundFailure: { resolution: 'refunded-manually', amountRefunded: 168000, reference: 'BT-20261124-001', comment: 'refunded by bank transfer' },
   })
   const path = await completed(r.key)
   assert.equal(path.slice(-7), ['REFUND_PAYMENT', 'REFUND_DECLINED', 'REFUND_FAILED', 'RECORD_MERGE', 'RECORD_RETURN', 'NOTIFY_RESULT', 'RETURN_COMPLETED'])

@@ -3,9 +3,9 @@ import * as assert from 'uvu/assert'
 import { seedDemoCatalogue } from '../../lib/seed.ts'
 import { createOrderEventRepository } from '../../lib/repositories/order-events.ts'
 import { createOrderRepository } from '../../lib/repositories/orders.ts'
-import { eventually, rest, search, uniqueOrderNumber, withWorkers, type UserTask } from '../helpers.ts'
+import { calledInstance, completeUserTask, correlate, eventually, search, uniqueOrderNumber, waitUserTask, withWorkers, type UserTask } from '../helpers.ts'
 
-const { db, zeebe, start: startInstance } = withWorkers(test)
+const { db, start: startInstance } = withWorkers(test)
 const events = createOrderEventRepository(db)
 const orders = createOrderRepository(db)
 
@@ -32,11 +32,11 @@ function shopOrder(orderNumber: string, amount = 260) {
 /** autoConfirmDays 0: the receipt is confirmed automatically as soon as the shipment ends. */
 async function start(orderPaid: boolean, amount?: number) {
   const orderNumber = uniqueOrderNumber('SO')
-  const key = await startInstance('shop-order', { order: shopOrder(orderNumber, amount), orderPaid, customerReplyDays: 3, autoConfirmDays: 0 })
+  const key = await startInstance('shop-order', orderNumber, { order: shopOrder(orderNumber, amount), orderPaid, customerReplyDays: 3, autoConfirmDays: 0 })
   return { key, orderNumber }
 }
 
-/** The element ids of the instance once Operate shows `last` completed. */
+/** The element ids of the instance once `last` completed. */
 async function visited(key: string, what: string, last: string) {
   return eventually(`${what} in ${key}`, async () => {
     const nodes = await search.flowNodes(key)
@@ -44,22 +44,11 @@ async function visited(key: string, what: string, last: string) {
   })
 }
 
-async function task(key: string, elementId: string): Promise<UserTask> {
-  const [found] = await eventually(`user task ${elementId} in ${key}`, async () => {
-    const tasks = await search.userTasks(key, elementId)
-    return tasks.length > 0 && tasks
-  })
-  return found
-}
-const completeTask = (t: UserTask, variables: Record<string, unknown>) => rest.post(`/v2/user-tasks/${t.key}/completion`, { variables })
+const task = waitUserTask
+const completeTask = (t: UserTask, variables: Record<string, unknown>) => completeUserTask(t, variables)
 
 /** The shipment instance the SHIPMENT call activity started. */
-async function childShipment(key: string) {
-  return eventually('the shipment instance', async () => {
-    const found = await rest.post<{ items: { key: number; bpmnProcessId: string }[] }>('/v1/process-instances/search', { filter: { parentKey: Number(key) } })
-    return found.items.find((i) => i.bpmnProcessId === 'shipment')
-  })
-}
+const childShipment = (key: string) => calledInstance(key, 'shipment')
 
 async function confirmAndPick(key: string) {
   await completeTask(await task(key, 'CONFIRM_ORDER'), {
@@ -75,7 +64,7 @@ test('a paid order in stock: confirm → stock → pick/qc/pack → shipment →
   assert.is((await orders.find(orderNumber))?.status, 'stock-reserved', 'inventory-check created the orders row')
   await completeTask(pick, { packing: { allItemsPicked: true, qualityChecked: true, packed: true, packageCount: 1 } })
 
-  const child = String((await childShipment(key)).key)
+  const child = await childShipment(key)
   await completeTask(await task(child, 'SHIPPING_INSTRUCTION'), {
     shippingInstruction: { contractChecked: true, paymentChecked: true, dispatchDate: daysFromNow(0), deliveryDate: daysFromNow(5), deliveryAddress: 'Yuexiu District, Guangzhou' },
   })
@@ -83,7 +72,7 @@ test('a paid order in stock: confirm → stock → pick/qc/pack → shipment →
     shippingDocuments: { shippingRequest: true, outboundSlip: true, carrierReceipt: true, sentAt: new Date().toISOString() },
   })
   await eventually('the wait for delivery', async () => (await search.flowNodes(child)).some((n) => n.flowNodeId === 'AWAIT_DELIVERY'))
-  await zeebe.publishMessage({ name: 'delivery-confirmed', correlationKey: orderNumber, variables: { delivery: { deliveredOn: daysFromNow(2), signedBy: 'Zhang Wei', damaged: false } }, messageId: `delivery-${orderNumber}`, timeToLive: 0 })
+  await correlate('delivery-confirmed', orderNumber, { variables: { delivery: { deliveredOn: daysFromNow(2), signedBy: 'Zhang Wei', damaged: false } }, all: true })
 
   const settlement = await task(key, 'SETTLEMENT')
   assert.equal(settlement.candidateGroup, ['finance'])
@@ -100,7 +89,7 @@ test('a paid order in stock: confirm → stock → pick/qc/pack → shipment →
 test('an unpaid order cancelled before shipment is closed without refund', async () => {
   const { key, orderNumber } = await start(false)
   await eventually('the wait for payment', async () => (await search.flowNodes(key)).some((n) => n.flowNodeId === 'PAYMENT_RECEIVED'))
-  await zeebe.publishMessage({ name: 'order-cancel-requested', correlationKey: orderNumber, variables: { cancellation: { reason: 'changed my mind' } }, messageId: `cancel-${orderNumber}`, timeToLive: 0 })
+  await correlate('order-cancel-requested', orderNumber, { variables: { cancellation: { reason: 'changed my mind' } } })
   await eventually('the order COMPLETED (closed)', async () => (await search.processInstanceState(key)) === 'COMPLETED')
   const ids = await visited(key, 'UNPAID_ORDER_CLOSED', 'UNPAID_ORDER_CLOSED')
   assert.ok(!ids.includes('REFUND_ON_CANCEL'))
@@ -110,7 +99,7 @@ test('an unpaid order cancelled before shipment is closed without refund', async
 test('a paid order cancelled before shipment (at Confirm order, before the stock check) is refunded exactly once and closed', async () => {
   const { key, orderNumber } = await start(true)
   await eventually('Confirm order reached', async () => (await search.flowNodes(key)).some((n) => n.flowNodeId === 'CONFIRM_ORDER'))
-  await zeebe.publishMessage({ name: 'order-cancel-requested', correlationKey: orderNumber, variables: { cancellation: { reason: 'found it cheaper' } }, messageId: `cancel-${orderNumber}`, timeToLive: 0 })
+  await correlate('order-cancel-requested', orderNumber, { variables: { cancellation: { reason: 'found it cheaper' } } })
   await eventually('the order COMPLETED (cancelled)', async () => (await search.processInstanceState(key)) === 'COMPLETED')
   const ids = await visited(key, 'ORDER_CANCELLED', 'ORDER_CANCELLED')
   for (const id of ['RELEASE_ON_CANCEL', 'REFUND_ON_CANCEL', 'NOTIFY_CANCELLED', 'ORDER_CANCELLED']) assert.ok(ids.includes(id), id)
@@ -134,11 +123,11 @@ test('a cancellation whose refund the provider declines goes to finance (CANCEL_
   // The sandbox payment provider declines refunds above 50000 (lib/clients/payment.ts).
   const { key, orderNumber } = await start(true, 60000)
   await eventually('Confirm order reached', async () => (await search.flowNodes(key)).some((n) => n.flowNodeId === 'CONFIRM_ORDER'))
-  await zeebe.publishMessage({ name: 'order-cancel-requested', correlationKey: orderNumber, variables: { cancellation: { reason: 'ordered twice' } }, messageId: `cancel-${orderNumber}`, timeToLive: 0 })
+  await correlate('order-cancel-requested', orderNumber, { variables: { cancellation: { reason: 'ordered twice' } } })
 
   const failed = await task(key, 'CANCEL_REFUND_FAILED')
   assert.equal(failed.candidateGroup, ['finance'])
-  assert.equal(await rest.post<{ items: unknown[] }>('/v2/incidents/search', { filter: { processInstanceKey: Number(key) } }).then((r) => r.items), [], 'no incident')
+  assert.equal(await search.incidents(key), [], 'no incident')
   const declined = await db('refunds').where({ order_number: orderNumber })
   assert.is(declined.length, 1)
   assert.is(declined[0].status, 'declined')

@@ -3,7 +3,8 @@
  * variable; nothing half-written" (issue 9), for the workers with side effects, on the real
  * engine and PostgreSQL: each worker's test process is started with one bad variable; the job
  * ends in an ACTIVE incident naming that variable's path, before any outside call, step row or
- * order_events row. Once the variables are corrected and the incident resolved, the instance
+ * order_events row. Once the variables are corrected (PUT /process-instance/{id}/variables/{name})
+ * and the task's retries set again (what Cockpit's retry does), the instance
  * completes with exactly one row and (where the step has one) one outside call.
  */
 import { test } from 'uvu'
@@ -11,10 +12,18 @@ import * as assert from 'uvu/assert'
 import { createSandboxCarrier } from '../../lib/clients/carrier.ts'
 import { createSandboxNotifier } from '../../lib/clients/notifier.ts'
 import { createSandboxPayment } from '../../lib/clients/payment.ts'
+import type { Knex } from 'knex'
 import { seedDemoCatalogue } from '../../lib/seed.ts'
-import { eventually, openClients, search, uniqueOrderNumber } from '../helpers.ts'
 import {
   activeIncidents,
+  cancelAll,
+  ended,
+  engine,
+  eventually,
+  openDb,
+  setVariable,
+  startInstance,
+  uniqueOrderNumber,
   countingCarrier,
   countingNotifier,
   countingPayment,
@@ -24,8 +33,7 @@ import {
   testProcessId,
 } from './support.ts'
 
-const { camunda, db } = openClients()
-const zeebe = camunda.getZeebeGrpcApiClient()
+let db: Knex
 const started: string[] = []
 
 type Variables = Record<string, unknown>
@@ -100,13 +108,13 @@ const cases: { taskType: string; says: string; bad: (good: Variables) => Variabl
 const rowsOf = async (table: string, orderNumber: string) => (await db(table).where({ order_number: orderNumber })).length
 
 test.before(async () => {
+  db = await openDb()
   await seedDemoCatalogue(db)
-  for (const type of Object.keys(steps)) await deployTestProcess(camunda, type)
+  for (const type of Object.keys(steps)) await deployTestProcess(type)
 })
 
 test.after(async () => {
-  for (const key of started) await zeebe.cancelProcessInstance(key).catch(() => undefined)
-  await zeebe.close()
+  await cancelAll(started)
   await db.destroy()
 })
 
@@ -120,24 +128,23 @@ for (const { taskType, says, bad } of cases) {
     const carrier = countingCarrier(createSandboxCarrier())
     const notifier = countingNotifier(createSandboxNotifier())
     const outsideCalls = () => payment.calls.length + carrier.calls.length + notifier.calls.length
-    const workers = await startFaultyWorker({ taskType, zeebe, db, payment: payment.client, carrier: carrier.client, notifier: notifier.client })
+    const workers = await startFaultyWorker({ taskType, db, payment: payment.client, carrier: carrier.client, notifier: notifier.client })
     try {
-      const variables = JSON.parse(JSON.stringify(bad(good)))
-      const { processInstanceKey } = await zeebe.createProcessInstance({ bpmnProcessId: testProcessId(taskType), variables })
+      const processInstanceKey = await startInstance(testProcessId(taskType), bad(good))
       started.push(processInstanceKey)
 
-      const incident = await eventually(`${taskType}: an incident for "${says}"`, async () => (await activeIncidents(processInstanceKey))[0], 45000)
-      assert.is(incident.errorType, 'JOB_NO_RETRIES')
-      assert.ok(incident.errorMessage.includes(says), `the incident names the variable: ${incident.errorMessage}`)
+      const incident = await eventually(`${taskType}: an incident for "${says}"`, async () => (await activeIncidents(processInstanceKey))[0], 20000)
+      assert.is(incident.incidentType, 'failedExternalTask')
+      assert.ok(incident.incidentMessage.includes(says), `the incident names the variable: ${incident.incidentMessage}`)
+      assert.ok(/Correct the variables in Cockpit|retry the incident in Cockpit/.test(incident.incidentMessage), `the incident says what to do: ${incident.incidentMessage}`)
       assert.is(outsideCalls(), 0, 'no outside call')
       assert.is(await rowsOf(step.table, orderNumber), 0, `no ${step.table} row`)
       assert.is(await rowsOf('order_events', orderNumber), 0, 'no order_events row')
 
-      await zeebe.setVariables({ elementInstanceKey: processInstanceKey, variables: good, local: false })
-      await zeebe.updateJobRetries({ jobKey: String(incident.jobKey), retries: 1 })
-      await zeebe.resolveIncident({ incidentKey: String(incident.key) })
+      for (const [name, value] of Object.entries(good)) await setVariable(processInstanceKey, name, value)
+      await engine.put(`/external-task/${incident.configuration}/retries`, { retries: 1 })
 
-      await eventually(`${taskType}: the instance completed after the retry`, async () => (await search.processInstanceState(processInstanceKey)) === 'COMPLETED', 45000)
+      await ended(processInstanceKey, 20000)
       assert.is(await rowsOf(step.table, orderNumber), 1, `one ${step.table} row`)
       assert.is(await rowsOf('order_events', orderNumber), 1, 'one order_events row')
       assert.is(outsideCalls(), step.callsOut ? 1 : 0, 'outside calls')

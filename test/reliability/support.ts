@@ -1,37 +1,136 @@
 /**
  * Fault injection for the reliability tests: the real worker modules run through the real
- * runtime (`startWorkers`), but on a test-only job type (so the workers of other suites running
- * on the same engine never take these jobs), over a zeebe client, outside services and a
- * database connection that the test can break.
+ * runtime (`startWorkers`), but on a test-only topic (so the workers of other suites running on
+ * the same engine never take these tasks), over an engine client, outside services and a
+ * database connection that the test can break. Each test process is START → TASK (external,
+ * topic `test-reliability-<worker>`) → END, deployed from here.
  */
-import path from 'node:path'
-import type { Camunda8 } from '@camunda8/sdk'
+import { setTimeout as sleep } from 'node:timers/promises'
 import type { Knex } from 'knex'
-import { deployAll } from '../../lib/deploy.ts'
-import { projectRoot, type Config } from '../../lib/config.ts'
+import { loadConfig, type Config } from '../../lib/config.ts'
 import type { PaymentClient, RefundRequest } from '../../lib/clients/payment.ts'
 import type { BookingRequest, CarrierClient } from '../../lib/clients/carrier.ts'
 import type { Notification, NotifierClient } from '../../lib/clients/notifier.ts'
+import { createDb, ensureDatabase, migrateLatest } from '../../lib/db.ts'
+import { createEngineRest, engineCredentials, toEngineVariable, toEngineVariables, type EngineRest } from '../../lib/engine-rest.ts'
 import { workerDeps } from '../../lib/system.ts'
-import { loadWorkerModules, startWorkers, type RunningWorkers } from '../../lib/worker-runtime.ts'
+import { loadWorkerModules, startWorkers, type LockedExternalTask, type RunningWorkers } from '../../lib/worker-runtime.ts'
 import type { WorkerModule } from '../../lib/worker.ts'
-import { config, rest } from '../helpers.ts'
+export { uniqueOrderNumber, eventually } from '../helpers.ts'
+import { eventually } from '../helpers.ts'
 
-type ZeebeClient = ReturnType<Camunda8['getZeebeGrpcApiClient']>
+export const config = loadConfig()
+/** The tests' engine client, as the administrator: it deploys, starts and inspects. */
+export const engine = createEngineRest(config, engineCredentials(config, 'admin'))
+/** The workers under test run as the workers' own engine user (lib/identity.ts grants it what they need). */
+const workerEngine = createEngineRest(config, engineCredentials(config, 'worker'))
 
-/** Short lock time, so a lost or slow job is handed out again within seconds. */
+/** Short lock and poll hold, so a lost or slow task is handed out again within seconds. */
 export const faultConfig: Config = { ...config, WORKER_JOB_TIMEOUT_MS: 3000, WORKER_POLL_INTERVAL_MS: 1000 }
 
-/** The test process of a worker: START → TASK (job type `test-reliability-<taskType>`) → END. */
+/** The database, created and migrated when missing. */
+export async function openDb(url = config.DATABASE_URL): Promise<Knex> {
+  await ensureDatabase(url)
+  const db = createDb(url)
+  await migrateLatest(db)
+  return db
+}
+
+/** The test process of a worker: START → TASK (topic `test-reliability-<taskType>`) → END. */
 export const testProcessId = (taskType: string) => `test-reliability-${taskType}`
 
-export async function deployTestProcess(camunda: Camunda8, taskType: string): Promise<void> {
-  await deployAll(camunda, [{ file: path.join(projectRoot, `test/fixtures/${testProcessId(taskType)}.bpmn`), kind: 'process' }])
+export function testProcessXml(taskType: string): string {
+  const id = testProcessId(taskType)
+  return `<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:camunda="http://camunda.org/schema/1.0/bpmn" id="${id}-definitions" targetNamespace="http://order-flow.local/test">
+  <bpmn:process id="${id}" name="Test: ${taskType} under faults" isExecutable="true" camunda:historyTimeToLive="180">
+    <bpmn:startEvent id="START"><bpmn:outgoing>Flow_start_task</bpmn:outgoing></bpmn:startEvent>
+    <bpmn:serviceTask id="TASK" name="${taskType} (test topic)" camunda:type="external" camunda:topic="${id}">
+      <bpmn:extensionElements><camunda:properties><camunda:property name="test" value="${taskType}" /></camunda:properties></bpmn:extensionElements>
+      <bpmn:incoming>Flow_start_task</bpmn:incoming><bpmn:outgoing>Flow_task_end</bpmn:outgoing>
+    </bpmn:serviceTask>
+    <bpmn:endEvent id="END"><bpmn:incoming>Flow_task_end</bpmn:incoming></bpmn:endEvent>
+    <bpmn:sequenceFlow id="Flow_start_task" sourceRef="START" targetRef="TASK" />
+    <bpmn:sequenceFlow id="Flow_task_end" sourceRef="TASK" targetRef="END" />
+  </bpmn:process>
+</bpmn:definitions>
+`
+}
+
+/** Deploys a BPMN (only when changed). */
+export async function deployBpmn(name: string, xml: string): Promise<void> {
+  const form = new FormData()
+  form.set('deployment-name', name)
+  form.set('deploy-changed-only', 'true')
+  form.set('deployment-source', 'order-flow tests')
+  form.set(`${name}.bpmn`, new Blob([xml], { type: 'application/xml' }), `${name}.bpmn`)
+  await engine.post('/deployment/create', form)
 }
 
 /**
- * The worker module `taskType` subscribed under the test job type; its handler still sees the
- * real type, so history rows and idempotency keys are those of production.
+ * Deploys the worker's test process and cancels instances an interrupted earlier run left behind,
+ * so a test's worker only ever meets its own test's task.
+ */
+export async function deployTestProcess(taskType: string): Promise<void> {
+  await deployBpmn(testProcessId(taskType), testProcessXml(taskType))
+  const leftovers = await engine.get<{ id: string }[]>(`/process-instance?processDefinitionKey=${testProcessId(taskType)}`)
+  await cancelAll(leftovers.map((instance) => instance.id))
+}
+
+/** Starts an instance of `processKey` with plain JSON variables (undefined fields dropped); returns its id. */
+export async function startInstance(processKey: string, variables: Record<string, unknown>, businessKey?: string): Promise<string> {
+  const plain = JSON.parse(JSON.stringify(variables)) as Record<string, unknown>
+  const instance = await engine.post<{ id: string }>(`/process-definition/key/${processKey}/start`, { variables: toEngineVariables(plain), businessKey })
+  return instance.id
+}
+
+/** Sets one process variable (plain JSON) of a running instance. */
+export async function setVariable(processInstanceId: string, name: string, value: unknown): Promise<void> {
+  await engine.put(`/process-instance/${processInstanceId}/variables/${encodeURIComponent(name)}`, toEngineVariable(JSON.parse(JSON.stringify(value))))
+}
+
+/** The instance's state in history: ACTIVE, COMPLETED, ... */
+export async function instanceState(processInstanceId: string): Promise<string | undefined> {
+  return (await engine.get<{ state: string }>(`/history/process-instance/${processInstanceId}`)).state
+}
+
+export const ended = (processInstanceId: string, timeoutMs = 30000) =>
+  eventually('the instance completed', async () => (await instanceState(processInstanceId)) === 'COMPLETED', timeoutMs)
+
+/** Cancels the instances a test left running. */
+export async function cancelAll(ids: string[]): Promise<void> {
+  for (const id of ids) await engine.delete(`/process-instance/${id}?skipCustomListeners=true`).catch(() => undefined)
+}
+
+export interface Incident {
+  id: string
+  incidentType: string
+  incidentMessage: string
+  /** For a failed external task: its id. */
+  configuration: string
+  activityId: string
+}
+
+export const activeIncidents = (processInstanceId: string) => engine.get<Incident[]>(`/incident?processInstanceId=${processInstanceId}`)
+
+/** The external task an instance waits in (one per test process). */
+export async function externalTaskOf(processInstanceId: string) {
+  return (await engine.get<{ id: string; retries: number | null; workerId: string | null; lockExpirationTime: string | null }[]>(`/external-task?processInstanceId=${processInstanceId}`))[0]
+}
+
+/** Locks tasks of `topic` as a plain REST client would (no runtime, no lock extension). */
+export async function lockAs(workerId: string, topic: string, lockDuration: number, variables?: string[]): Promise<LockedExternalTask[]> {
+  return engine.post<LockedExternalTask[]>('/external-task/fetchAndLock', {
+    workerId,
+    maxTasks: 10,
+    asyncResponseTimeout: 1000,
+    topics: [{ topicName: topic, lockDuration, variables, includeExtensionProperties: true }],
+  })
+}
+
+/**
+ * The worker module `taskType` subscribed under the test topic; its handler still sees the real
+ * type, so history rows and idempotency keys are those of production.
  */
 export async function testModule(taskType: string, runs: { count: number; jobKey?: string } = { count: 0 }): Promise<WorkerModule> {
   const mod = (await loadWorkerModules()).find((m) => m.taskType === taskType)
@@ -51,29 +150,25 @@ export async function testModule(taskType: string, runs: { count: number; jobKey
 }
 
 /**
- * A zeebe client whose first `completeJob` is lost: it never reaches the engine, so the job stays
- * activated until its lock (WORKER_JOB_TIMEOUT_MS, 3 s in `faultConfig`) runs out and the engine
- * hands the same job out again. That needs the engine's clock to run free: a clock pinned by
- * another suite (PUT /v2/clock) moves the job's deadline with it (see job-timeout.test.ts).
+ * An engine client whose first `complete` is lost: it never reaches the engine, so the task stays
+ * locked until its lock (WORKER_JOB_TIMEOUT_MS, 3 s in `faultConfig`) runs out and the engine hands
+ * the same task out again.
  */
-export function losingFirstCompletion(zeebe: ZeebeClient) {
+export function losingFirstCompletion(base: EngineRest) {
   const state = { completions: 0, lost: 0 }
-  const client = new Proxy(zeebe, {
-    get(target, prop) {
-      const value = Reflect.get(target, prop, target)
-      if (prop === 'completeJob') {
-        return async (...args: Parameters<ZeebeClient['completeJob']>) => {
-          state.completions++
-          if (state.lost === 0) {
-            state.lost++
-            throw new Error('injected fault: the completion was lost on the way to the engine')
-          }
-          return target.completeJob(...args)
+  const client: EngineRest = {
+    ...base,
+    post: async <T>(path: string, body?: unknown, options?: Parameters<EngineRest['post']>[2]) => {
+      if (path.endsWith('/complete')) {
+        state.completions++
+        if (state.lost === 0) {
+          state.lost++
+          throw new Error('injected fault: the completion was lost on the way to the engine')
         }
       }
-      return typeof value === 'function' ? value.bind(target) : value
+      return base.post<T>(path, body, options)
     },
-  })
+  }
   return { client, state }
 }
 
@@ -86,7 +181,7 @@ function counting<Request extends { idempotencyKey: string }, Answer>(call: (req
     calls.push(request)
     const answer = await call(request)
     if (calls.length === 1) {
-      if (hooks.firstDelayMs) await new Promise((resolve) => setTimeout(resolve, hooks.firstDelayMs))
+      if (hooks.firstDelayMs) await sleep(hooks.firstDelayMs)
       await hooks.onFirstCall?.()
     }
     return answer
@@ -112,23 +207,23 @@ export function countingNotifier(base: NotifierClient) {
   return { client: { notify: wrapped } as NotifierClient, ...counted }
 }
 
-/** Starts the one worker `taskType` under its test job type, with the given faults. */
+/** Starts the one worker `taskType` under its test topic, with the given faults. */
 export async function startFaultyWorker(options: {
   taskType: string
-  zeebe: ZeebeClient
   db: Knex
+  engine?: EngineRest
   payment?: PaymentClient
   carrier?: CarrierClient
   notifier?: NotifierClient
   config?: Config
-  /** Counts the jobs the handler was given (first runs and redeliveries). */
+  /** Counts the tasks the handler was given (first runs and redeliveries). */
   runs?: { count: number; jobKey?: string }
 }): Promise<RunningWorkers> {
   const cfg = options.config ?? faultConfig
   const deps = workerDeps(cfg, options.db)
   const { payment, carrier, notifier } = options
   deps.outside = { ...deps.outside, ...(payment ? { payment } : {}), ...(carrier ? { carrier } : {}), ...(notifier ? { notifier } : {}) }
-  return startWorkers({ config: cfg, zeebe: options.zeebe, deps, modules: [await testModule(options.taskType, options.runs)] })
+  return startWorkers({ config: cfg, engine: options.engine ?? workerEngine, deps, modules: [await testModule(options.taskType, options.runs)] })
 }
 
 /** The order row every step's foreign keys point at. */
@@ -137,21 +232,6 @@ export async function insertOrder(db: Knex, orderNumber: string, channel: 'contr
     .insert({ order_number: orderNumber, channel, customer_name: 'Reliability Test Co.', priority: 'normal', status: 'received', data: {}, process_instance_key: null })
     .onConflict('order_number')
     .ignore()
-}
-
-export interface Incident {
-  key: number
-  jobKey?: number
-  errorType: string
-  errorMessage: string
-  state: string
-}
-
-export async function activeIncidents(processInstanceKey: string): Promise<Incident[]> {
-  const page = await rest.post<{ items: Incident[] }>('/v2/incidents/search', {
-    filter: { processInstanceKey: Number(processInstanceKey), state: 'ACTIVE' },
-  })
-  return page.items
 }
 
 export { tcpProxy } from '../../lib/tcp-proxy.ts'

@@ -6,7 +6,7 @@ import { loadConfig } from '../../lib/config.ts'
 import { createDb } from '../../lib/db.ts'
 import { createRepositories } from '../../lib/repositories/index.ts'
 import type { JobContext } from '../../lib/worker.ts'
-import { createHandler, renderMarkdown, type Report, type ReportKind } from '../../workers/daily-report.ts'
+import { createHandler, renderMarkdown, variablesSchema, type DailyReportVariables, type Report, type ReportKind } from '../../workers/daily-report.ts'
 
 // Runs against the migrated database of DATABASE_URL (npm test makes one of its own); the
 // database is shared, so the test looks for its own rows, not for exact counts.
@@ -31,9 +31,10 @@ async function newOrder(deliveryDate: string, status = 'planning') {
   return orderNumber
 }
 
-const job = (reportKind: ReportKind, key = '601'): JobContext<{ reportKind: ReportKind }> => ({
+/** workingDay is what the diagram's ${businessCalendar.isWorkingDay()} gave (the engine's calendar). */
+const job = (reportKind: ReportKind, key = '601', workingDay = true): JobContext<DailyReportVariables> => ({
   key, type: 'daily-report', processInstanceKey: '9401', bpmnProcessId: 'daily-production-report',
-  elementId: reportKind === 'production-daily' ? 'COMPILE_DAILY_REPORT' : 'PREPARE_AGENDA', elementInstanceKey: '9402', retries: 3, customHeaders: {}, variables: { reportKind },
+  elementId: reportKind === 'production-daily' ? 'COMPILE_DAILY_REPORT' : 'PREPARE_AGENDA', elementInstanceKey: '9402', retries: 3, customHeaders: {}, variables: { reportKind, workingDay },
 })
 
 test.after(async () => {
@@ -95,12 +96,20 @@ test('the report is stored once per job and is the latest for the API (GET /repo
   assert.ok((latest?.report as { lateOrders?: unknown }).lateOrders, 'the facts are stored with the markdown')
 })
 
-test('on a day off (a Sunday, a public holiday) nothing is compiled and the diagram ends', async () => {
-  const holiday = { definition, calendar: createCalendar({ ...definition, holidays: ['2026-10-01'] }) }
-  const sunday = await createHandler(deps, { calendar, now: () => new Date('2026-11-22T02:00:00Z') })(job('production-daily', `sun-${Date.now()}`))
-  assert.equal(sunday, { kind: 'complete', variables: { workingDay: false, report: null } })
-  const national = await createHandler(deps, { calendar: holiday, now: () => new Date('2026-10-01T08:00:00Z') })(job('coordination-agenda', `hol-${Date.now()}`))
-  assert.equal(national, { kind: 'complete', variables: { workingDay: false, report: null } })
+test('on a day off (the engine calendar said workingDay false) nothing is compiled and the diagram ends', async () => {
+  const before = await db('daily_reports').count({ count: '*' })
+  const off = await createHandler(deps, { calendar, now: () => new Date('2026-11-22T02:00:00Z') })(job('production-daily', `off-${Date.now()}`, false))
+  assert.equal(off, { kind: 'complete', variables: { workingDay: false, report: null } })
+  assert.equal(await db('daily_reports').count({ count: '*' }), before, 'nothing stored')
+  assert.equal(variablesSchema.required, ['reportKind', 'workingDay'], 'a diagram that does not set workingDay gets an incident naming it')
+})
+
+test('the previous working day of the report skips a public holiday of the calendar file', async () => {
+  const holiday = { definition, calendar: createCalendar({ ...definition, holidays: ['2026-11-20'] }) }
+  // Monday 23 November 10:00 Shanghai: Friday 20 November is a holiday, so the period starts Thursday 19.
+  const outcome = await createHandler(deps, { calendar: holiday, now: () => new Date('2026-11-23T02:00:00Z') })(job('production-daily', `hol-${Date.now()}`))
+  const report = (outcome as unknown as { variables: { report: Report } }).variables.report
+  assert.is(report.period.from.slice(0, 10), '2026-11-19')
 })
 
 test('the markdown says None for empty lists and names how many rows are left out', () => {

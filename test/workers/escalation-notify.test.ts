@@ -1,5 +1,6 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
+import type { Deadline } from '../../lib/service-levels.ts'
 import type { JobContext } from '../../lib/worker.ts'
 import { createHandler, errorCodes, type EscalationNotifyVariables } from '../../workers/escalation-notify.ts'
 import { notifyFakes } from './notify-fakes.ts'
@@ -49,29 +50,46 @@ test('a breach of a return is recorded on its order', async () => {
   assert.is(sent[0].payload.returnNumber, 'RT-2026-0001')
 })
 
-test('the sla header takes clause and roles from the service-level table and the due date from the deadline register', async () => {
-  const breached: number[] = []
+test('the sla property takes clause and roles from the service-level table, the due instant from sla.<id>, and records the breach once', async () => {
+  const recorded: { deadline: Record<string, unknown>; breachedAt: Date }[] = []
   const register = {
-    latest: async (processInstanceKey: string, slaId: string) =>
-      processInstanceKey === '4001' && slaId === 'gmApproval' ? ({ id: 7, due_at: new Date('2026-11-23T02:00:00Z') } as never) : undefined,
-    markBreached: async (id: number) => {
-      breached.push(id)
+    recordBreach: async (deadline: Record<string, unknown>, breachedAt: Date) => {
+      recorded.push({ deadline, breachedAt })
+      return {} as never
+    },
+  }
+  const sla: Record<string, Deadline> = {
+    gmApproval: {
+      id: 'gmApproval', clause: 'D10 2C', kind: 'working-duration', limit: 'PT2H', urgent: false,
+      startedAt: '2026-11-23T00:30:00.000Z', due: '2026-11-23T02:30:00.000Z', followUp: '2026-11-23T01:30:00.000Z',
+      escalateTo: 'deputy-general-manager', interrupting: true, activityInstanceId: 'GM_APPROVAL:77',
     },
   }
   const { steps, rows, sent, deps } = notifyFakes({ extra: { serviceLevelDeadlines: register } })
-  await createHandler(deps)(job({ order }, { sla: 'gmApproval' }))
+  await createHandler(deps)(job({ order, sla }, { sla: 'gmApproval' }))
   assert.equal(steps.map((s) => [s.outcome, s.key.clause]), [['sla-breached', 'D10 2C']])
   const result = steps[0].result as { sla: string; dueAt: string; firedAt: string; recipients: string[] }
-  assert.equal([result.sla, result.dueAt, result.recipients], ['gmApproval', '2026-11-23T02:00:00.000Z', ['group:deputy-general-manager']])
+  assert.equal([result.sla, result.dueAt, result.recipients], ['gmApproval', '2026-11-23T02:30:00.000Z', ['group:deputy-general-manager']])
   assert.ok(Date.parse(result.firedAt) > Date.parse(result.dueAt))
   assert.equal(rows.map((r) => r.recipient), ['group:deputy-general-manager'])
-  assert.equal(sent[0].payload, { orderNumber: 'CO-2026-0003', clause: 'D10 2C', step: 'GM_APPROVAL', dueAt: '2026-11-23T02:00:00.000Z' })
-  assert.equal(breached, [7])
+  assert.equal(sent[0].payload, { orderNumber: 'CO-2026-0003', clause: 'D10 2C', step: 'GM_APPROVAL', dueAt: '2026-11-23T02:30:00.000Z' })
+  assert.equal(recorded.map((r) => r.deadline), [{
+    sla_id: 'gmApproval', clause: 'D10 2C', order_number: 'CO-2026-0003', process_instance_key: '4001', element_id: 'GM_APPROVAL',
+    element_instance_key: 'GM_APPROVAL:77', limit: 'PT2H', urgent: false, started_at: '2026-11-23T00:30:00.000Z',
+    due_at: '2026-11-23T02:30:00.000Z', follow_up_at: '2026-11-23T01:30:00.000Z', escalate_to: 'deputy-general-manager',
+  }])
+  assert.is(recorded[0].breachedAt.toISOString(), result.firedAt)
   try {
-    await createHandler(deps)(job({ order }, { sla: 'noSuchLevel' }, '102'))
+    await createHandler(deps)(job({ order, sla }, { sla: 'noSuchLevel' }, '102'))
     assert.unreachable('must throw')
   } catch (error) {
-    assert.match((error as Error).message, 'its sla header names "noSuchLevel", which processes/service-levels.json does not define')
+    assert.match((error as Error).message, 'its sla property names "noSuchLevel", which processes/service-levels.json does not define')
+  }
+  try {
+    await createHandler(deps)(job({ order }, { sla: 'gmApproval' }, '103'))
+    assert.unreachable('must throw')
+  } catch (error) {
+    assert.match((error as Error).message, "no variable sla.gmApproval; the timer of GM_APPROVAL must wait for ${serviceLevels.due(execution, 'gmApproval')}")
   }
 })
 
