@@ -19,28 +19,32 @@ import { createEngineRest, EngineRestError, type EngineRest } from './engine-res
 export interface Role {
   /** Group id = demo user id = the candidate group the tasks name. */
   id: string
-  /** Chinese name as staff know it, then the English one. */
+  /** The role's name as staff know it, in Chinese. */
+  chinese: string
+  /** The same in English (the demo user's name). */
+  english: string
+  /** The group's and its Tasklist filter's name: the Chinese name, then the id (`销售内勤 sales-assistant`). */
   name: string
 }
 
 /** The roles of PROCESSES.md whose members do user tasks. */
 export const roles: readonly Role[] = [
-  ['sales-assistant', '销售内勤 Sales assistant'],
-  ['sales-manager', '销售部负责人 Sales manager'],
-  ['logistics-clerk', '物流员 Logistics clerk'],
-  ['workshop-supervisor', '车间主管 Workshop supervisor'],
-  ['engineering-supervisor', '工程主管 Engineering supervisor'],
-  ['production-manager', '生产部经理 Production manager'],
-  ['planning-group', '计划组 Planning group'],
-  ['procurement', '采购部 Procurement'],
-  ['quality', '品质部 Quality'],
-  ['warehouse', '仓库/成品库 Warehouse'],
-  ['after-sales', '售后服务部 After-sales service'],
-  ['customer-service', '客服 Customer service'],
-  ['finance', '财务部 Finance'],
-  ['general-manager', '总经理 General manager'],
-  ['deputy-general-manager', '副总经理 Deputy general manager'],
-].map(([id, name]) => ({ id, name }))
+  ['sales-assistant', '销售内勤', 'Sales assistant'],
+  ['sales-manager', '销售部负责人', 'Sales manager'],
+  ['logistics-clerk', '物流员', 'Logistics clerk'],
+  ['workshop-supervisor', '车间主管', 'Workshop supervisor'],
+  ['engineering-supervisor', '工程主管', 'Engineering supervisor'],
+  ['production-manager', '生产部经理', 'Production manager'],
+  ['planning-group', '计划组', 'Planning group'],
+  ['procurement', '采购部', 'Procurement'],
+  ['quality', '品质部', 'Quality'],
+  ['warehouse', '仓库/成品库', 'Warehouse'],
+  ['after-sales', '售后服务部', 'After-sales service'],
+  ['customer-service', '客服', 'Customer service'],
+  ['finance', '财务部', 'Finance'],
+  ['general-manager', '总经理', 'General manager'],
+  ['deputy-general-manager', '副总经理', 'Deputy general manager'],
+].map(([id, chinese, english]) => ({ id, chinese, english, name: `${chinese} ${id}` }))
 
 export const AUDITOR = 'auditor'
 export const SYSTEM_GROUP = 'order-flow-system'
@@ -162,6 +166,7 @@ async function ensureGrant(rest: EngineRest, grant: Grant, existing: EngineAutho
 interface EngineFilter {
   id: string
   name: string
+  query?: { candidateGroup?: string }
 }
 
 /** The saved Tasklist filter of a group: its tasks (claimed ones included), order number shown. */
@@ -182,7 +187,8 @@ function filterOf(role: Role) {
 
 async function ensureFilter(rest: EngineRest, role: Role, adminUser: string, existing: EngineFilter[]): Promise<void> {
   const body = { ...filterOf(role), owner: adminUser }
-  const found = existing.find((f) => f.name === role.name)
+  // By its group, so a filter keeps its id (and its users' saved choice) when its name changes.
+  const found = existing.find((f) => f.query?.candidateGroup === role.id) ?? existing.find((f) => f.name === role.name)
   const filterId = found ? found.id : (await rest.post<{ id: string }>('/filter/create', body)).id
   if (found) await rest.put(`/filter/${filterId}`, body)
   const authorizations = await rest.get<EngineAuthorization[]>(`/authorization?resourceType=${resource.filter}&resourceId=${filterId}&groupIdIn=${encodeURIComponent(role.id)}`)
@@ -194,14 +200,13 @@ export async function ensureIdentity(config: Config, rest: EngineRest = createEn
   const admin = config.ENGINE_ADMIN_PASSWORD
   for (const role of roles) {
     await ensureGroup(rest, role.id, role.name, 'WORKFLOW')
-    const [chinese, ...english] = role.name.split(' ')
-    await ensureUser(rest, role.id, english.join(' '), `(${chinese})`, config.STAFF_PASSWORD, admin)
+    await ensureUser(rest, role.id, role.english, `(${role.chinese})`, config.STAFF_PASSWORD, admin)
     await ensureMember(rest, role.id, role.id)
   }
-  await ensureGroup(rest, AUDITOR, '审计 Auditor (read-only)', 'WORKFLOW')
+  await ensureGroup(rest, AUDITOR, `审计（只读） ${AUDITOR}`, 'WORKFLOW')
   await ensureUser(rest, AUDITOR, 'Auditor', '(审计)', config.STAFF_PASSWORD, admin)
   await ensureMember(rest, AUDITOR, AUDITOR)
-  await ensureGroup(rest, SYSTEM_GROUP, 'order-flow technical users', 'SYSTEM')
+  await ensureGroup(rest, SYSTEM_GROUP, `技术用户 ${SYSTEM_GROUP}`, 'SYSTEM')
   for (const [user, password, name] of [
     [config.ENGINE_WORKER_USER, config.ENGINE_WORKER_PASSWORD, 'Workers'],
     [config.ENGINE_API_USER, config.ENGINE_API_PASSWORD, 'HTTP API'],

@@ -59,17 +59,34 @@ export async function closeBrowser(): Promise<void> {
 /** The engine's REST API as a staff login (lib/identity.ts: user id = group id, password STAFF_PASSWORD). */
 export const staffRest = (user: string) => createEngineRest(config, { user, password: config.STAFF_PASSWORD })
 
-/** The saved Tasklist filter of a group, by the name lib/identity.ts gives it ('车间主管 Workshop supervisor'). */
+/** The saved Tasklist filter of a group, by the name lib/identity.ts gives it ('车间主管 workshop-supervisor'). */
 export function filterName(group: string): string {
   const role = roles.find((r) => r.id === group)
   if (!role) throw new Error(`no role ${group} in lib/identity.ts`)
   return role.name
 }
 
-/** A fresh browser context (own cookies, so its own login) and a page in it, with a screenshot helper. */
-export async function newSession(name: string, viewport = { width: 1440, height: 1400 }) {
-  const context = await (await openBrowser()).newContext({ viewport, locale: 'en-US', timezoneId: 'UTC' })
+/**
+ * The web apps' texts the helpers type into, click and wait for, by the browser's language: the
+ * web apps follow it (English, or the project's Chinese translation in engine/, lib/identity.ts).
+ */
+const ui = {
+  en: { locale: 'en-US', username: 'Username', password: 'Password', logIn: 'Log in', claim: 'Claim', complete: 'Complete', noTaskSelected: 'Select a task in the list.' },
+  zh: { locale: 'zh-CN', username: '用户名', password: '密码', logIn: '登录', claim: '认领', complete: '完成', noTaskSelected: '请在列表中选择一个任务。' },
+}
+export type Language = keyof typeof ui
+const languages = new WeakMap<Page, Language>()
+/** The texts of the language the page's browser asks for (newSession's `language`). */
+export const uiText = (page: Page) => ui[languages.get(page) ?? 'en']
+
+/**
+ * A fresh browser context (own cookies, so its own login) and a page in it, with a screenshot
+ * helper; `language` is the browser's (navigator.language and Accept-Language), English by default.
+ */
+export async function newSession(name: string, viewport = { width: 1440, height: 1400 }, language: Language = 'en') {
+  const context = await (await openBrowser()).newContext({ viewport, locale: ui[language].locale, timezoneId: 'UTC' })
   const page = await context.newPage()
+  languages.set(page, language)
   page.setDefaultTimeout(20000)
   if (process.env.BROWSER_DEBUG) {
     page.on('response', async (r) => { if (r.status() >= 400) console.log('HTTP', r.status(), r.request().method(), r.url(), (await r.text().catch(() => '')).slice(0, 500)) })
@@ -98,14 +115,18 @@ export async function logIn(page: Page, app: WebApp, username: string, password:
   // render the login view anew): what is typed into a view about to be replaced is lost.
   await page.goto(webApp(app), { waitUntil: 'networkidle' })
   // Only once AngularJS has compiled the login form (ng-* classes) does it read what is typed.
-  const user = page.locator('form[name="signinForm"] input[placeholder="Username"].ng-pristine')
-  const secret = page.locator('form[name="signinForm"] input[placeholder="Password"].ng-pristine')
+  // The placeholders are translated texts: once they show, the app's language has loaded too.
+  const text = uiText(page)
+  const user = page.locator(`form[name="signinForm"] input[placeholder="${text.username}"].ng-pristine`)
+  const secret = page.locator(`form[name="signinForm"] input[placeholder="${text.password}"].ng-pristine`)
   const isLogin = (r: Response) => /\/auth\/user\/[^/]+\/login\//.test(r.url()) && r.request().method() === 'POST'
+  // The button's text is translated too: it shows once the app's language has loaded and rendered.
+  await page.getByRole('button', { name: text.logIn }).waitFor()
   for (let attempt = 1; ; attempt++) {
     await user.fill(username)
     await secret.fill(password)
     const posted = page.waitForResponse(isLogin, { timeout: 10000 }).catch(() => undefined)
-    await page.getByRole('button', { name: 'Log in' }).click()
+    await page.getByRole('button', { name: text.logIn }).click()
     const response = await posted
     if (response && !response.ok()) {
       throw new Error(`${app} refused the login of ${username}: HTTP ${response.status()} ${(await response.text().catch(() => '')).slice(0, 300)}`)
@@ -114,7 +135,7 @@ export async function logIn(page: Page, app: WebApp, username: string, password:
     // No login request: the form was rendered anew under the typing (its fields empty); type again.
     if (attempt === 3) throw new Error(`${app}'s login form sent nothing for ${username} in ${attempt} attempts`)
   }
-  await page.getByPlaceholder('Password').waitFor({ state: 'detached' })
+  await page.getByPlaceholder(text.password).waitFor({ state: 'detached' })
 }
 
 /**
@@ -147,11 +168,11 @@ export async function searchOrderNumber(page: Page, orderNumber: string): Promis
 }
 
 /** Tasklist's Complete button of the open task (disabled until the task is hers and the form valid). */
-export const completeButton = (page: Page) => page.locator('.form-actions button.btn-primary', { hasText: 'Complete' })
+export const completeButton = (page: Page) => page.locator('.form-actions button.btn-primary', { hasText: uiText(page).complete })
 
 /** Claims the open task in Tasklist and waits until Tasklist shows her as its assignee. */
 export async function claim(page: Page): Promise<void> {
-  const claimButton = page.getByRole('button', { name: 'Claim', exact: true })
+  const claimButton = page.getByRole('button', { name: uiText(page).claim, exact: true })
   await claimButton.click()
   await claimButton.waitFor({ state: 'detached' })
   await page.locator('.assignee').filter({ hasText: /\S/ }).first().waitFor()
@@ -164,7 +185,7 @@ export async function complete(page: Page): Promise<void> {
     completeButton(page).click(),
   ])
   if (response.status() !== 204) throw new Error(`Tasklist's submit-form answered ${response.status()}: ${(await response.text()).slice(0, 500)}`)
-  await page.getByText('Select a task in the list.').waitFor()
+  await page.getByText(uiText(page).noTaskSelected).waitFor()
 }
 
 /** True when `call` is refused for lack of rights (403) or finds nothing to show (404). */

@@ -34,7 +34,7 @@ test('a workshop supervisor finds the review task of an order in her filter, rea
     assert.match(text, 'Patch panel 24-port Cat6, model PP-24-C6-1U × 2')
     assert.match(text, 'Requested delivery date: 2027-03-01')
     assert.match(text, 'Classification: regular')
-    assert.match(await page.locator('.task-details .groups, [cam-tasklist-task] .groups').first().innerText(), 'Workshop supervisor', 'the task names its candidate group')
+    assert.match(await page.locator('.task-details .groups, [cam-tasklist-task] .groups').first().innerText(), '车间主管 workshop-supervisor', 'the task names its candidate group')
     await shot('task-form')
 
     await claim(page)
