@@ -318,6 +318,66 @@ export async function deployResources(name: string, resources: Record<string, st
   return (await rest.post<{ id: string }>('/deployment/create', form)).id
 }
 
+/** What `oneTaskProcess` draws around its external task. */
+export interface OneTaskProcessOptions {
+  /** The external task's topic (default: the process id). */
+  topic?: string
+  /** The task's element id (default `TASK`). */
+  taskId?: string
+  /** The task's name, as Cockpit shows it. */
+  name?: string
+  /** XML inside the task's extensionElements (properties, an output mapping). */
+  extensions?: string
+  /** When set, an error boundary event on the task (id `REJECTED`) leads to the end event `ERROR_END`. */
+  errorCode?: string
+  historyTimeToLive?: number
+}
+
+/**
+ * A drawn test process of one external task: START → TASK (topic) → END, with an optional error
+ * boundary → ERROR_END. The worker runtime, reliability and browser tests share it.
+ */
+export function oneTaskProcess(id: string, { topic = id, taskId = 'TASK', name = `${topic} (test topic)`, extensions = '', errorCode, historyTimeToLive = 180 }: OneTaskProcessOptions = {}): string {
+  const boundary = errorCode
+    ? `
+    <bpmn:boundaryEvent id="REJECTED" attachedToRef="${taskId}"><bpmn:outgoing>Flow_rejected</bpmn:outgoing><bpmn:errorEventDefinition errorRef="Error_${errorCode}" /></bpmn:boundaryEvent>
+    <bpmn:endEvent id="ERROR_END"><bpmn:incoming>Flow_rejected</bpmn:incoming></bpmn:endEvent>
+    <bpmn:sequenceFlow id="Flow_rejected" sourceRef="REJECTED" targetRef="ERROR_END" />`
+    : ''
+  const boundaryDi = errorCode
+    ? `
+      <bpmndi:BPMNShape id="REJECTED_di" bpmnElement="REJECTED"><dc:Bounds x="272" y="142" width="36" height="36" /></bpmndi:BPMNShape>
+      <bpmndi:BPMNShape id="ERROR_END_di" bpmnElement="ERROR_END"><dc:Bounds x="392" y="212" width="36" height="36" /></bpmndi:BPMNShape>
+      <bpmndi:BPMNEdge id="Flow_rejected_di" bpmnElement="Flow_rejected"><di:waypoint x="290" y="178" /><di:waypoint x="290" y="230" /><di:waypoint x="392" y="230" /></bpmndi:BPMNEdge>`
+    : ''
+  return `<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:bpmndi="http://www.omg.org/spec/BPMN/20100524/DI"
+  xmlns:dc="http://www.omg.org/spec/DD/20100524/DC" xmlns:di="http://www.omg.org/spec/DD/20100524/DI"
+  xmlns:camunda="http://camunda.org/schema/1.0/bpmn" id="${id}-definitions" targetNamespace="http://order-flow.local/test">${errorCode ? `
+  <bpmn:error id="Error_${errorCode}" name="${errorCode}" errorCode="${errorCode}" />` : ''}
+  <bpmn:process id="${id}" name="Test: ${name}" isExecutable="true" camunda:historyTimeToLive="${historyTimeToLive}">
+    <bpmn:startEvent id="START"><bpmn:outgoing>Flow_start</bpmn:outgoing></bpmn:startEvent>
+    <bpmn:serviceTask id="${taskId}" name="${name}" camunda:type="external" camunda:topic="${topic}">${extensions ? `
+      <bpmn:extensionElements>${extensions}</bpmn:extensionElements>` : ''}
+      <bpmn:incoming>Flow_start</bpmn:incoming><bpmn:outgoing>Flow_end</bpmn:outgoing>
+    </bpmn:serviceTask>
+    <bpmn:endEvent id="END"><bpmn:incoming>Flow_end</bpmn:incoming></bpmn:endEvent>
+    <bpmn:sequenceFlow id="Flow_start" sourceRef="START" targetRef="${taskId}" />
+    <bpmn:sequenceFlow id="Flow_end" sourceRef="${taskId}" targetRef="END" />${boundary}
+  </bpmn:process>
+  <bpmndi:BPMNDiagram id="${id}-diagram">
+    <bpmndi:BPMNPlane id="${id}-plane" bpmnElement="${id}">
+      <bpmndi:BPMNShape id="START_di" bpmnElement="START"><dc:Bounds x="152" y="102" width="36" height="36" /></bpmndi:BPMNShape>
+      <bpmndi:BPMNShape id="${taskId}_di" bpmnElement="${taskId}"><dc:Bounds x="240" y="80" width="100" height="80" /></bpmndi:BPMNShape>
+      <bpmndi:BPMNShape id="END_di" bpmnElement="END"><dc:Bounds x="392" y="102" width="36" height="36" /></bpmndi:BPMNShape>
+      <bpmndi:BPMNEdge id="Flow_start_di" bpmnElement="Flow_start"><di:waypoint x="188" y="120" /><di:waypoint x="240" y="120" /></bpmndi:BPMNEdge>
+      <bpmndi:BPMNEdge id="Flow_end_di" bpmnElement="Flow_end"><di:waypoint x="340" y="120" /><di:waypoint x="392" y="120" /></bpmndi:BPMNEdge>${boundaryDi}
+    </bpmndi:BPMNPlane>
+  </bpmndi:BPMNDiagram>
+</bpmn:definitions>
+`
+}
+
 /** Starts process `processKey` for an order: business key and flat variable `orderNumber` = the order number. */
 export async function startInstance(processKey: string, orderNumber: string, variables: Record<string, unknown>): Promise<string> {
   const instance = await rest.post<{ id: string }>(`/process-definition/key/${encodeURIComponent(processKey)}/start`, {

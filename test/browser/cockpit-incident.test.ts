@@ -13,37 +13,14 @@ import * as assert from 'uvu/assert'
 import { projectRoot } from '../../lib/config.ts'
 import { createEngineRest, engineCredentials } from '../../lib/engine-rest.ts'
 import { ensureIdentity } from '../../lib/identity.ts'
-import { cancelInstance, config, deployResources, eventually, rest, search, startInstance, uniqueOrderNumber } from '../helpers.ts'
+import { cancelInstance, config, deployResources, eventually, oneTaskProcess, rest, search, startInstance, uniqueOrderNumber } from '../helpers.ts'
 import { closeBrowser, logIn, newSession, webApp } from './support.ts'
 
 const PROCESS = 'browser-cockpit-incident'
 const TOPIC = 'browser-cockpit-incident'
 const ERROR_MESSAGE = 'Carrier API answered 503 (browser test)'
 
-const bpmn = `<?xml version="1.0" encoding="UTF-8"?>
-<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:bpmndi="http://www.omg.org/spec/BPMN/20100524/DI"
-  xmlns:dc="http://www.omg.org/spec/DD/20100524/DC" xmlns:di="http://www.omg.org/spec/DD/20100524/DI"
-  xmlns:camunda="http://camunda.org/schema/1.0/bpmn" id="Definitions_${PROCESS}" targetNamespace="http://order-flow/test">
-  <bpmn:process id="${PROCESS}" name="Browser test: incident" isExecutable="true" camunda:historyTimeToLive="1">
-    <bpmn:startEvent id="START"><bpmn:outgoing>Flow_1</bpmn:outgoing></bpmn:startEvent>
-    <bpmn:serviceTask id="CALL_CARRIER" name="Call carrier" camunda:type="external" camunda:topic="${TOPIC}">
-      <bpmn:incoming>Flow_1</bpmn:incoming><bpmn:outgoing>Flow_2</bpmn:outgoing>
-    </bpmn:serviceTask>
-    <bpmn:endEvent id="END"><bpmn:incoming>Flow_2</bpmn:incoming></bpmn:endEvent>
-    <bpmn:sequenceFlow id="Flow_1" sourceRef="START" targetRef="CALL_CARRIER" />
-    <bpmn:sequenceFlow id="Flow_2" sourceRef="CALL_CARRIER" targetRef="END" />
-  </bpmn:process>
-  <bpmndi:BPMNDiagram id="Diagram_1">
-    <bpmndi:BPMNPlane id="Plane_1" bpmnElement="${PROCESS}">
-      <bpmndi:BPMNShape id="START_di" bpmnElement="START"><dc:Bounds x="152" y="102" width="36" height="36" /></bpmndi:BPMNShape>
-      <bpmndi:BPMNShape id="CALL_CARRIER_di" bpmnElement="CALL_CARRIER"><dc:Bounds x="240" y="80" width="100" height="80" /></bpmndi:BPMNShape>
-      <bpmndi:BPMNShape id="END_di" bpmnElement="END"><dc:Bounds x="392" y="102" width="36" height="36" /></bpmndi:BPMNShape>
-      <bpmndi:BPMNEdge id="Flow_1_di" bpmnElement="Flow_1"><di:waypoint x="188" y="120" /><di:waypoint x="240" y="120" /></bpmndi:BPMNEdge>
-      <bpmndi:BPMNEdge id="Flow_2_di" bpmnElement="Flow_2"><di:waypoint x="340" y="120" /><di:waypoint x="392" y="120" /></bpmndi:BPMNEdge>
-    </bpmndi:BPMNPlane>
-  </bpmndi:BPMNDiagram>
-</bpmn:definitions>
-`
+const bpmn = oneTaskProcess(PROCESS, { topic: TOPIC, taskId: 'CALL_CARRIER', name: 'Call carrier', historyTimeToLive: 1 })
 
 interface ExternalTask {
   id: string

@@ -25,7 +25,8 @@ import {
 } from '../../lib/worker-runtime.ts'
 import { bpmnError, complete, type JobContext, type Outcome, type WorkerDeps, type WorkerModule } from '../../lib/worker.ts'
 import { variablesSchema } from '../../workers/order-validate.ts'
-import { activeIncidents, cancelAll, config, deployBpmn, engine, eventually, externalTaskOf, instanceState, startInstance } from '../reliability/support.ts'
+import { activeIncidents, cancelAll, config, engine, eventually, externalTaskOf, instanceState, startInstance } from '../reliability/support.ts'
+import { deployResources, oneTaskProcess } from '../helpers.ts'
 
 const suffix = Math.random().toString(36).slice(2, 8)
 const topic = (name: string) => `test-runtime-${name}-${suffix}`
@@ -33,34 +34,12 @@ const started: string[] = []
 const running: RunningWorkers[] = []
 const fast = { ...config, WORKER_JOB_TIMEOUT_MS: 2000, WORKER_POLL_INTERVAL_MS: 1000, WORKER_MAX_JOBS_ACTIVE: 4 }
 
-/** START → TASK (external, `topic`) → END, with an error boundary → ERROR_END for code `REJECTED`. */
-function processXml(id: string, taskTopic: string, outputMapping = '') {
-  return `<?xml version="1.0" encoding="UTF-8"?>
-<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:camunda="http://camunda.org/schema/1.0/bpmn" id="${id}-definitions" targetNamespace="http://order-flow.local/test">
-  <bpmn:error id="REJECTED_ERROR" name="rejected" errorCode="REJECTED" />
-  <bpmn:process id="${id}" isExecutable="true" camunda:historyTimeToLive="180">
-    <bpmn:startEvent id="START"><bpmn:outgoing>F1</bpmn:outgoing></bpmn:startEvent>
-    <bpmn:serviceTask id="TASK" camunda:type="external" camunda:topic="${taskTopic}">
-      <bpmn:extensionElements><camunda:properties><camunda:property name="channel" value="shop" /></camunda:properties>${outputMapping}</bpmn:extensionElements>
-      <bpmn:incoming>F1</bpmn:incoming><bpmn:outgoing>F2</bpmn:outgoing>
-    </bpmn:serviceTask>
-    <bpmn:boundaryEvent id="REJECTED" attachedToRef="TASK"><bpmn:outgoing>F3</bpmn:outgoing><bpmn:errorEventDefinition errorRef="REJECTED_ERROR" /></bpmn:boundaryEvent>
-    <bpmn:endEvent id="END"><bpmn:incoming>F2</bpmn:incoming></bpmn:endEvent>
-    <bpmn:endEvent id="ERROR_END"><bpmn:incoming>F3</bpmn:incoming></bpmn:endEvent>
-    <bpmn:sequenceFlow id="F1" sourceRef="START" targetRef="TASK" />
-    <bpmn:sequenceFlow id="F2" sourceRef="TASK" targetRef="END" />
-    <bpmn:sequenceFlow id="F3" sourceRef="REJECTED" targetRef="ERROR_END" />
-  </bpmn:process>
-</bpmn:definitions>
-`
-}
-
 const schema = { type: 'object', required: ['order'], properties: { order: { type: 'object', required: ['orderNumber'], properties: { orderNumber: { type: 'string' } } } } }
 
 /** A module on its own topic and process; `handle` is the handler. */
 async function testWorker(name: string, handle: (job: JobContext<{ order: { orderNumber: string } }>) => Promise<Outcome<'REJECTED'>>, outputMapping = '') {
   const taskTopic = topic(name)
-  await deployBpmn(taskTopic, processXml(taskTopic, taskTopic, outputMapping))
+  await deployResources(taskTopic, { [`${taskTopic}.bpmn`]: oneTaskProcess(taskTopic, { errorCode: 'REJECTED', extensions: `<camunda:properties><camunda:property name="channel" value="shop" /></camunda:properties>${outputMapping}` }) })
   const mod: WorkerModule = {
     taskType: taskTopic,
     variablesSchema: schema,

@@ -17,7 +17,7 @@ import { workerDeps } from '../../lib/system.ts'
 import { loadWorkerModules, startWorkers, type LockedExternalTask, type RunningWorkers } from '../../lib/worker-runtime.ts'
 import type { WorkerModule } from '../../lib/worker.ts'
 export { uniqueOrderNumber, eventually } from '../helpers.ts'
-import { eventually } from '../helpers.ts'
+import { deployResources, eventually, oneTaskProcess } from '../helpers.ts'
 
 export const config = loadConfig()
 /** The tests' engine client, as the administrator: it deploys, starts and inspects. */
@@ -39,41 +39,14 @@ export async function openDb(url = config.DATABASE_URL): Promise<Knex> {
 /** The test process of a worker: START → TASK (topic `test-reliability-<taskType>`) → END. */
 export const testProcessId = (taskType: string) => `test-reliability-${taskType}`
 
-export function testProcessXml(taskType: string): string {
-  const id = testProcessId(taskType)
-  return `<?xml version="1.0" encoding="UTF-8"?>
-<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:camunda="http://camunda.org/schema/1.0/bpmn" id="${id}-definitions" targetNamespace="http://order-flow.local/test">
-  <bpmn:process id="${id}" name="Test: ${taskType} under faults" isExecutable="true" camunda:historyTimeToLive="180">
-    <bpmn:startEvent id="START"><bpmn:outgoing>Flow_start_task</bpmn:outgoing></bpmn:startEvent>
-    <bpmn:serviceTask id="TASK" name="${taskType} (test topic)" camunda:type="external" camunda:topic="${id}">
-      <bpmn:extensionElements><camunda:properties><camunda:property name="test" value="${taskType}" /></camunda:properties></bpmn:extensionElements>
-      <bpmn:incoming>Flow_start_task</bpmn:incoming><bpmn:outgoing>Flow_task_end</bpmn:outgoing>
-    </bpmn:serviceTask>
-    <bpmn:endEvent id="END"><bpmn:incoming>Flow_task_end</bpmn:incoming></bpmn:endEvent>
-    <bpmn:sequenceFlow id="Flow_start_task" sourceRef="START" targetRef="TASK" />
-    <bpmn:sequenceFlow id="Flow_task_end" sourceRef="TASK" targetRef="END" />
-  </bpmn:process>
-</bpmn:definitions>
-`
-}
-
-/** Deploys a BPMN (only when changed). */
-export async function deployBpmn(name: string, xml: string): Promise<void> {
-  const form = new FormData()
-  form.set('deployment-name', name)
-  form.set('deploy-changed-only', 'true')
-  form.set('deployment-source', 'order-flow tests')
-  form.set(`${name}.bpmn`, new Blob([xml], { type: 'application/xml' }), `${name}.bpmn`)
-  await engine.post('/deployment/create', form)
-}
-
 /**
  * Deploys the worker's test process and cancels instances an interrupted earlier run left behind,
  * so a test's worker only ever meets its own test's task.
  */
 export async function deployTestProcess(taskType: string): Promise<void> {
-  await deployBpmn(testProcessId(taskType), testProcessXml(taskType))
-  const leftovers = await engine.get<{ id: string }[]>(`/process-instance?processDefinitionKey=${testProcessId(taskType)}`)
+  const id = testProcessId(taskType)
+  await deployResources(id, { [`${id}.bpmn`]: oneTaskProcess(id, { name: `${taskType} (test topic)`, extensions: `<camunda:properties><camunda:property name="test" value="${taskType}" /></camunda:properties>` }) })
+  const leftovers = await engine.get<{ id: string }[]>(`/process-instance?processDefinitionKey=${id}`)
   await cancelAll(leftovers.map((instance) => instance.id))
 }
 
