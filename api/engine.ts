@@ -38,6 +38,8 @@ export interface ApiEngine {
   correlateMessage(message: MessageCorrelation): Promise<{ processInstanceId: string } | null>
   /** Ids of the instances of `processKey` with this business key whose executions wait for the message now. */
   waitingInstances(processKey: string, message: Omit<MessageCorrelation, 'processInstanceId' | 'variables'>): Promise<string[]>
+  /** The instance whose history holds process variable `name` with string value `value` (how the outbox relay finds a delivery it could not record). */
+  instanceWithVariable(name: string, value: string): Promise<string | undefined>
   /** Engine REST API as the API's user (calls give up after `apiEngineTimeoutMs`). */
   rest: EngineRest
   /** The deployed BPMN XML of a process definition (by id). */
@@ -114,6 +116,10 @@ export function createApiEngine(config: Config, rest: EngineRest = createEngineR
         ...(Object.keys(localCorrelationKeys).length ? { variables: equals(localCorrelationKeys) } : {}),
       })
       return [...new Set(executions.map((e) => e.processInstanceId))]
+    },
+    async instanceWithVariable(name, value) {
+      const found = await bounded.post<{ processInstanceId: string }[]>('/history/variable-instance?maxResults=1', { variableName: name, variableValue: value })
+      return found[0]?.processInstanceId
     },
     async processXml(processDefinitionId) {
       const { bpmn20Xml } = await bounded.get<{ bpmn20Xml: string }>(`/process-definition/${encodeURIComponent(processDefinitionId)}/xml`)

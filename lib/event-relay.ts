@@ -8,6 +8,13 @@
  * `FOR UPDATE SKIP LOCKED` and the correlation happens while the row is locked, so the API's
  * immediate attempt and any number of relays never deliver one row twice; a row is for one
  * target (process definition key), found first, then correlated to that instance only.
+ *
+ * A correlation and the row's record of it are two systems: the engine may take the message while
+ * the row's transaction is lost (PostgreSQL away before the commit, the relay killed, the engine's
+ * answer lost with a restart). So each correlation also sets the process variable
+ * `outboxEvent_<row id>` = the message id, and before a row is left pending because nothing waits,
+ * the engine's history is asked whether that variable was ever set: if so, the event was delivered
+ * and the row is recorded as correlated to that instance, never sent a second time.
  */
 import type { Knex } from 'knex'
 import { createEventOutboxRepository, type OutboxRow } from './repositories/event-outbox.ts'
@@ -29,7 +36,12 @@ export interface MessageCorrelation {
 export interface MessageCorrelator {
   correlateMessage(message: MessageCorrelation): Promise<{ processInstanceId: string } | null>
   waitingInstances(processKey: string, message: Omit<MessageCorrelation, 'processInstanceId' | 'variables'>): Promise<string[]>
+  /** The instance whose history holds process variable `name` with string value `value`, if any. */
+  instanceWithVariable(name: string, value: string): Promise<string | undefined>
 }
+
+/** The process variable a correlation of outbox row `id` sets (its value: the message id). */
+export const deliveryVariable = (id: number) => `outboxEvent_${id}`
 
 export interface RelayOptions {
   /** How often pending rows are looked at (ms). */
@@ -51,17 +63,23 @@ export function createEventRelay(db: Knex, engine: MessageCorrelator, options: R
   let running: Promise<unknown> | undefined
   let stopped = true
 
-  async function attempt(row: OutboxRow): Promise<{ instance: string } | { waiting: string }> {
+  async function attempt(row: OutboxRow): Promise<{ instance: string; recovered?: true } | { waiting: string }> {
     const message = { name: row.message_name, businessKey: row.business_key, correlationKeys: row.correlation_keys, localCorrelationKeys: row.local_correlation_keys }
+    /** Nothing waits: unless an earlier correlation reached the engine but not this row. */
+    const notWaiting = async (waiting: string) => {
+      const instance = await engine.instanceWithVariable(deliveryVariable(row.id), row.message_id)
+      return instance ? { instance, recovered: true as const } : { waiting }
+    }
     let processInstanceId: string | undefined
     if (row.target !== '*') {
       const waiting = await engine.waitingInstances(row.target, message)
-      if (waiting.length === 0) return { waiting: `no ${row.target} instance of ${row.business_key} waits for ${row.message_name} yet` }
+      if (waiting.length === 0) return notWaiting(`no ${row.target} instance of ${row.business_key} waits for ${row.message_name} yet`)
       if (waiting.length > 1) throw new Error(`${waiting.length} ${row.target} instances of ${row.business_key} wait for ${row.message_name}: ${waiting.join(', ')}`)
       processInstanceId = waiting[0]
     }
-    const result = await engine.correlateMessage({ ...message, processInstanceId, variables: row.variables })
-    return result ? { instance: result.processInstanceId } : { waiting: `nothing waits for ${row.message_name} of ${row.business_key} yet` }
+    const variables = { ...row.variables, [deliveryVariable(row.id)]: row.message_id }
+    const result = await engine.correlateMessage({ ...message, processInstanceId, variables })
+    return result ? { instance: result.processInstanceId } : notWaiting(`nothing waits for ${row.message_name} of ${row.business_key} yet`)
   }
 
   /** Tries to deliver one row now; what happened. */
@@ -86,7 +104,7 @@ export function createEventRelay(db: Knex, engine: MessageCorrelator, options: R
         await outbox.markCorrelated(id, result.instance, trx)
         await trx('order_events').insert({
           order_number: row.order_number, process_instance_key: result.instance, step: row.message_name, actor: 'event-relay', outcome: 'correlated',
-          details: JSON.stringify({ messageId: row.message_id, target: row.target, attempts: row.attempts + 1 }),
+          details: JSON.stringify({ messageId: row.message_id, target: row.target, attempts: row.attempts + 1, ...(result.recovered ? { recovered: 'an earlier correlation, found in the engine history' } : {}) }),
         })
         return 'correlated'
       } catch (error) {

@@ -177,6 +177,7 @@ try {
     env: { ...process.env, ...outside.env, DATABASE_URL: proxiedUrl, WORKER_JOB_TIMEOUT_MS: '10000', LOG_LEVEL: 'warn' },
     say,
     random,
+    killAfterEffects: settings.kills > 0,
   })
   const driver = createDriver({ app, apiKey: 'demo-integrator-key', rest, db, count: settings.orders, concurrency: settings.concurrency, runId, say })
 

@@ -16,11 +16,13 @@ export interface WorkerKill {
 }
 
 /**
- * Runs scripts/chaos/workers.ts as a child process and starts it again whenever it dies. One
- * start in three is asked (CHAOS_KILL_AFTER) to kill itself after its 1st–4th side effect.
+ * Runs scripts/chaos/workers.ts as a child process and starts it again whenever it dies. The
+ * first start, and one in three after it, is asked (CHAOS_KILL_AFTER) to kill itself after its
+ * 1st–4th side effect (when the run kills workers at all); until that first kill after a side
+ * effect has happened, no random kill is sent (so every run has one, however slow the machine).
  */
-export function superviseWorkers(options: { env: NodeJS.ProcessEnv; say: (line: string) => void; random: () => number }) {
-  const { env, say, random } = options
+export function superviseWorkers(options: { env: NodeJS.ProcessEnv; say: (line: string) => void; random: () => number; killAfterEffects: boolean }) {
+  const { env, say, random, killAfterEffects } = options
   const kills: WorkerKill[] = []
   let child: ChildProcess | undefined
   let stopping = false
@@ -28,7 +30,7 @@ export function superviseWorkers(options: { env: NodeJS.ProcessEnv; say: (line: 
 
   const start = () => {
     starts++
-    const killAfter = starts % 3 === 2 ? 1 + Math.floor(random() * 4) : 0
+    const killAfter = killAfterEffects && (starts === 1 || starts % 3 === 2) ? 1 + Math.floor(random() * 4) : 0
     const proc = spawn(process.execPath, ['--import', 'tsx', path.join(projectRoot, 'scripts/chaos/workers.ts')], {
       cwd: projectRoot,
       env: { ...env, CHAOS_KILL_AFTER: String(killAfter) },
@@ -57,7 +59,7 @@ export function superviseWorkers(options: { env: NodeJS.ProcessEnv; say: (line: 
     starts: () => starts,
     /** SIGKILL at a random moment (whatever the workers are doing). */
     kill() {
-      if (!child?.pid) return false
+      if (!child?.pid || (killAfterEffects && !kills.some((kill) => kill.kind === 'after-effect'))) return false
       kills.push({ at: Date.now(), kind: 'signal' })
       child.kill('SIGKILL')
       return true

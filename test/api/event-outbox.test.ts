@@ -116,6 +116,34 @@ test('an event that arrives before its waits is kept, and reaches each wait once
   assert.equal(after.events, [], 'delivered events are no longer listed')
 })
 
+test('a correlation the row never recorded (its answer lost) is found in the engine history: recorded once, not sent again', async () => {
+  const number = orderNumber()
+  await insertOrder(number)
+  const outbox = createEventOutboxRepository(api.db)
+  await outbox.add(event(number, ['outbox-receipt']))
+  const [row] = await outbox.listForOrder(number)
+  const receipt = await start('outbox-receipt', number)
+  // The engine takes the message, then its answer is lost (a restart, PostgreSQL gone before the commit).
+  const lossy = createEventRelay(api.db, {
+    ...api.engine,
+    correlateMessage: async (message) => {
+      await api.engine.correlateMessage(message)
+      throw new Error('socket hang up (the answer was lost)')
+    },
+  })
+  assert.is(await lossy.deliver(row.id), 'failed')
+  assert.is(await arrivals(receipt), 1, 'the engine did take it')
+  assert.is((await api.db('event_outbox').where({ id: row.id }).first()).state, 'pending')
+  // The next attempt finds nothing waiting, but the delivery in the engine's history: correlated, once.
+  await api.db('event_outbox').where({ id: row.id }).update({ next_attempt_at: new Date(Date.now() - 1) })
+  assert.is(await api.relay!.deliver(row.id), 'correlated')
+  const after = await api.db('event_outbox').where({ id: row.id }).first()
+  assert.equal([after.state, after.process_instance_id], ['correlated', receipt])
+  assert.is(await arrivals(receipt), 1, 'not sent a second time')
+  const [recorded] = await api.db('order_events').where({ order_number: number, outcome: 'correlated' })
+  assert.match(JSON.stringify(recorded.details), /earlier correlation/)
+})
+
 test('an engine that cannot be reached: the event stays pending and is retried with back-off', async () => {
   const number = orderNumber()
   await insertOrder(number)
