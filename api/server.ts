@@ -5,7 +5,7 @@
  */
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
-import Fastify, { type FastifyError, type FastifyInstance } from 'fastify'
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest, type RouteOptions } from 'fastify'
 import type { Knex } from 'knex'
 import type { Config } from '../lib/config.ts'
 import { parseApiKeys, registerAuth } from './auth.ts'
@@ -13,7 +13,7 @@ import { createEventRelay, type EventRelay } from '../lib/event-relay.ts'
 import type { ApiEngine } from './engine.ts'
 import { createProcessDocs, type ProcessDocs } from './process-docs.ts'
 import { databaseUnreachable } from '../lib/db.ts'
-import { ApiProblem, problemSchema, type FieldError } from './problems.ts'
+import { ApiProblem, problemSchema, problems, type FieldError } from './problems.ts'
 import { caseRoutes } from './routes/cases.ts'
 import { historyRoutes } from './routes/history.ts'
 import { orderEventRoutes } from './routes/order-events.ts'
@@ -67,6 +67,10 @@ function toProblem(error: FastifyError): ApiProblem {
       return new ApiProblem(415, 'unsupported-media-type', 'Send application/json', error.message)
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
       return new ApiProblem(400, 'invalid-content-length', 'Content-Length does not match the body', error.message)
+    case 'FST_ERR_BAD_URL':
+      return new ApiProblem(400, 'bad-url', 'The URL is not valid', 'A path segment is not valid percent-encoded UTF-8.')
+    case 'FST_ERR_MAX_PARAM_LENGTH':
+      return new ApiProblem(414, 'uri-too-long', 'A path parameter is too long', `No path parameter of this API is longer than ${maxParamLength} characters.`)
   }
   if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) {
     return new ApiProblem(error.statusCode, 'bad-request', 'The request cannot be handled', error.message)
@@ -77,6 +81,53 @@ function toProblem(error: FastifyError): ApiProblem {
   return new ApiProblem(500, 'internal-error', 'Internal error', 'The API failed; the request changed nothing. Retry with the same Idempotency-Key.')
 }
 
+
+/** The longest path parameter fastify routes (its default); a longer one gets 414 uri-too-long. */
+const maxParamLength = 100
+
+function sendProblem(request: FastifyRequest, reply: FastifyReply, problem: ApiProblem) {
+  const instance = request.url.split('?')[0]
+  return reply.code(problem.status).type('application/problem+json').send(problem.body(instance))
+}
+
+/**
+ * The problems every route can answer besides its own, added to its response schema so the
+ * OpenAPI document lists every status the API can send: 500 anywhere; 503 wherever the database
+ * or the engine is used (all but /health); 401 and 403 behind a key; 400 for anything parsed from
+ * the request (a bad percent-encoding in the path included) and 414 for an over-long path
+ * parameter; 413 and 415 for a body.
+ */
+function addSharedProblems(route: RouteOptions): void {
+  if (route.url.startsWith('/docs') || !route.schema) return
+  const statuses = [500]
+  if (route.url !== '/health') statuses.push(503)
+  if ((route.config as { roles?: unknown } | undefined)?.roles) statuses.push(401, 403)
+  if (route.url.includes(':')) statuses.push(400, 414)
+  if (route.schema.querystring) statuses.push(400)
+  if (route.schema.body) statuses.push(400, 413, 415)
+  const response = (route.schema.response ?? {}) as Record<string, unknown>
+  route.schema.response = { ...problems(...statuses.filter((status) => !(status in response))), ...response }
+}
+
+/** The methods of the routes a path matches: a path that exists answers 405 to another method. */
+function routeMethods() {
+  const routes: { pattern: RegExp; methods: Set<string> }[] = []
+  const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+  return {
+    add(route: RouteOptions) {
+      const source = `^${route.url.split('/').map((part) => (part.startsWith(':') ? '[^/]+' : part === '*' ? '.*' : escape(part))).join('/')}/?$`
+      const methods = [route.method].flat()
+      const known = routes.find((r) => r.pattern.source === source)
+      if (known) for (const method of methods) known.methods.add(method)
+      else routes.push({ pattern: new RegExp(source), methods: new Set(methods) })
+    },
+    allowed(path: string): string[] {
+      const methods = new Set(routes.filter((r) => r.pattern.test(path)).flatMap((r) => [...r.methods]))
+      if (methods.has('GET')) methods.add('HEAD')
+      return [...methods].sort()
+    },
+  }
+}
 
 export interface BuildOptions {
   /** fastify's logger; off in tests. */
@@ -91,6 +142,10 @@ export async function buildApi(deps: BuildDeps, options: BuildOptions = {}): Pro
   const app = Fastify({
     logger: options.logger ?? false,
     bodyLimit: deps.config.API_BODY_LIMIT_BYTES,
+    routerOptions: { maxParamLength },
+    // What fastify refuses before routing (a bad percent-encoding, an over-long parameter) leaves
+    // as a problem too; by default it would be fastify's own JSON.
+    frameworkErrors: (error, request, reply) => sendProblem(request, reply, toProblem(error)),
     ajv: {
       customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: true, allErrors: true, discriminator: true },
     },
@@ -102,6 +157,11 @@ export async function buildApi(deps: BuildDeps, options: BuildOptions = {}): Pro
   }
   const full: ApiDeps = { ...deps, processDocs: deps.processDocs ?? createProcessDocs(deps.engine), relay }
   app.addSchema(problemSchema)
+  const methods = routeMethods()
+  app.addHook('onRoute', (route) => {
+    addSharedProblems(route)
+    methods.add(route)
+  })
   // JSON only: a text body is refused with 415 instead of reaching the schema as a string.
   app.removeContentTypeParser('text/plain')
   await app.register(swagger, {
@@ -123,11 +183,16 @@ export async function buildApi(deps: BuildDeps, options: BuildOptions = {}): Pro
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const problem = toProblem(error)
     if (problem.status >= 500) request.log.error({ err: error }, 'request failed')
-    return reply.code(problem.status).type('application/problem+json').send(problem.body(request.url.split('?')[0]))
+    return sendProblem(request, reply, problem)
   })
   app.setNotFoundHandler((request, reply) => {
-    const problem = new ApiProblem(404, 'route-not-found', 'No such endpoint', `${request.method} ${request.url.split('?')[0]} is not an endpoint of this API; see /docs.`)
-    return reply.code(404).type('application/problem+json').send(problem.body(request.url.split('?')[0]))
+    const path = request.url.split('?')[0]
+    const allowed = methods.allowed(path)
+    if (allowed.length) {
+      reply.header('allow', allowed.join(', '))
+      return sendProblem(request, reply, new ApiProblem(405, 'method-not-allowed', 'Method not allowed', `${path} answers ${allowed.join(', ')}, not ${request.method}.`))
+    }
+    return sendProblem(request, reply, new ApiProblem(404, 'route-not-found', 'No such endpoint', `${request.method} ${path} is not an endpoint of this API; see /docs.`))
   })
 
   orderRoutes(app, full)

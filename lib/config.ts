@@ -17,6 +17,7 @@ export const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.u
 type Setting =
   | { type: 'string'; default?: string; description: string; pattern?: string; format?: string; enum?: string[] }
   | { type: 'integer'; default: number; description: string; minimum: number; maximum: number }
+  | { type: 'number'; default: number; description: string; minimum: number; maximum: number }
   | { type: 'boolean'; default: boolean; description: string }
 
 /** Every variable: name → declaration. Keep `.env.example` in step with this table. */
@@ -143,6 +144,20 @@ export const settings = {
     type: 'string',
     description: 'Bearer key for the carrier API; secret, set it in the environment only.',
   },
+  CARRIER_PARCEL_MAX_KG: {
+    type: 'number',
+    default: 31.5,
+    minimum: 0.1,
+    maximum: 1000,
+    description: 'Heaviest package the carrier takes as a parcel, in kg; a shipment with a heavier package is booked as freight (service "freight").',
+  },
+  CARRIER_FREIGHT_MAX_KG: {
+    type: 'number',
+    default: 3000,
+    minimum: 1,
+    maximum: 100000,
+    description: 'Heaviest package the carrier takes at all (as freight), in kg; a heavier one is refused before the carrier is called (CARRIER_REFUSED, code too_heavy).',
+  },
   PAYMENT_API_URL: {
     type: 'string',
     format: 'uri',
@@ -219,7 +234,7 @@ export const settings = {
 } as const satisfies Record<string, Setting>
 
 type Settings = typeof settings
-type ValueOf<S> = S extends { type: 'integer' } ? number : S extends { type: 'boolean' } ? boolean : string
+type ValueOf<S> = S extends { type: 'integer' | 'number' } ? number : S extends { type: 'boolean' } ? boolean : string
 /** The checked configuration: every variable, typed; optional ones without default may be undefined. */
 export type Config = {
   readonly [K in keyof Settings]: Settings[K] extends { default: unknown }
@@ -247,7 +262,7 @@ const validate = ajv.compile({
 })
 
 function expected(setting: Setting): string {
-  if (setting.type === 'integer') return `an integer from ${setting.minimum} to ${setting.maximum}`
+  if (setting.type === 'integer' || setting.type === 'number') return `${setting.type === 'integer' ? 'an integer' : 'a number'} from ${setting.minimum} to ${setting.maximum}`
   if (setting.type === 'boolean') return 'true or false'
   if (setting.enum) return `one of ${setting.enum.join(', ')}`
   if (setting.format === 'uri') return 'an absolute URL such as http://127.0.0.1:8080'

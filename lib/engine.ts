@@ -391,22 +391,29 @@ async function waitGone(pid: number, ms: number): Promise<boolean> {
   return false
 }
 
-/** Stops the engine (SIGTERM, then SIGKILL after 40 s) and waits until no JVM of it is left. */
-export async function stopEngine(config: Config, say: Say = defaultSay, { hard = false } = {}): Promise<void> {
+/**
+ * Stops the engine (SIGTERM, then SIGKILL after 40 s) and waits until no JVM of it is left.
+ * Returns false when it would not stop on SIGTERM and had to be killed.
+ * @throws EngineError when it is still there after SIGKILL.
+ */
+export async function stopEngine(config: Config, say: Say = defaultSay, { hard = false } = {}): Promise<boolean> {
   const paths = enginePaths(config)
   const pid = await readPid(paths.pid)
   if (!pid) {
     await rm(paths.pid, { force: true })
-    return
+    return true
   }
   say(`stopping the engine (pid ${pid}${hard ? ', SIGKILL' : ''})`)
   process.kill(pid, hard ? 'SIGKILL' : 'SIGTERM')
+  let clean = true
   if (!(await waitGone(pid, hard ? 30000 : 40000))) {
     say('the engine did not stop within 40 s; killing it')
+    clean = false
     process.kill(pid, 'SIGKILL')
-    await waitGone(pid, 30000)
+    if (!(await waitGone(pid, 30000))) throw new EngineError(`the engine (pid ${pid}) is still running after SIGKILL`)
   }
   await rm(paths.pid, { force: true })
+  return clean
 }
 
 /**

@@ -1,8 +1,10 @@
 /**
  * npm start — the whole system on embedded defaults: builds the engine when needed, starts it,
  * migrates the database, deploys every resource, sets up users, groups and Tasklist filters, and
- * runs the workers and the HTTP API. Ctrl-C or SIGTERM stops all of it (API and workers first,
- * then the engine), and no JVM is left behind.
+ * runs the workers and the HTTP API. Ctrl-C (SIGINT) or SIGTERM stops all of it the same way
+ * (workers, then the API, then the engine), and no JVM is left behind. The npm script runs this
+ * with `exec`: without it npm's `sh -c` takes npm's forwarded SIGTERM, dies, and leaves tsx, this
+ * process and the engine running.
  */
 import { createApiEngine } from '../api/engine.ts'
 import { startApi } from '../api/server.ts'
@@ -18,15 +20,30 @@ import { openDatabase, runWorkers } from '../lib/system.ts'
 await withConfig(async (config) => {
   checkOutsideServices(config)
   let stopping = false
+  /**
+   * Stops workers first (they finish or hand back what they hold), then the API, the database
+   * pool and the engine; every stage is tried even when one before failed. Exits non-zero when
+   * start-up failed or something would not stop (an error, or an engine that had to be killed).
+   */
   const stopAll = async (reason: string, code: number) => {
     if (stopping) return
     stopping = true
-    log('info', 'start', `${reason}: stopping the API, the workers and the engine`)
-    await api?.close()
-    await workers?.stop()
-    await db?.destroy()
-    await stopEngine(config)
-    process.exit(code)
+    log('info', 'start', `${reason}: stopping the workers, the API and the engine`)
+    let failed = false
+    const stage = async (what: string, stop: () => Promise<unknown>) => {
+      try {
+        if ((await stop()) === false) throw new Error('it had to be killed')
+      } catch (error) {
+        failed = true
+        log('error', 'start', `${what} did not stop cleanly: ${(error as Error).message}`)
+      }
+    }
+    await stage('the workers', async () => workers?.stop())
+    await stage('the API', async () => api?.close())
+    await stage('the database pool', async () => db?.destroy())
+    await stage('the engine', () => stopEngine(config))
+    log(failed ? 'error' : 'info', 'start', failed ? 'stopped, but not everything cleanly' : 'everything stopped')
+    process.exit(failed ? Math.max(code, 1) : code)
   }
   let workers: Awaited<ReturnType<typeof runWorkers>> | undefined
   let db: Awaited<ReturnType<typeof openDatabase>> | undefined
@@ -62,5 +79,5 @@ order-flow is running.
       ? '\n            demo keys (X-API-Key): demo-integrator-key, demo-auditor-key, demo-admin-key; set API_KEYS outside a demo'
       : ''
   }
-  Ctrl-C stops the API, the workers and the engine.`)
+  Ctrl-C or SIGTERM stops the workers, the API and the engine.`)
 })

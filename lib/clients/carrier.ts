@@ -4,7 +4,7 @@
  * talks to CARRIER_API_URL (contract in lib/clients/README.md); the sandbox answers in-process.
  */
 import { createHash } from 'node:crypto'
-import type { Config } from '../config.ts'
+import { settings, type Config } from '../config.ts'
 import { callJson, requiredSetting, requireString, type ServiceEndpoint } from './http.ts'
 
 export interface Address {
@@ -25,6 +25,38 @@ export interface Parcel {
   heightCm?: number
   /** What the parcel holds, for the label (e.g. the order line). */
   reference?: string
+}
+
+/** How the carrier moves the goods: as parcels, or as freight (pallets, a truck) when a package is too heavy for its parcel service. */
+export type CarrierService = 'parcel' | 'freight'
+
+/** The carrier's weight limits per package (CARRIER_PARCEL_MAX_KG, CARRIER_FREIGHT_MAX_KG). */
+export interface CarrierLimits {
+  parcelMaxKg: number
+  freightMaxKg: number
+}
+
+export const carrierLimits = (config: Pick<Config, 'CARRIER_PARCEL_MAX_KG' | 'CARRIER_FREIGHT_MAX_KG'>): CarrierLimits => ({
+  parcelMaxKg: config.CARRIER_PARCEL_MAX_KG,
+  freightMaxKg: config.CARRIER_FREIGHT_MAX_KG,
+})
+
+/** The limits of the default configuration. */
+export const defaultCarrierLimits: CarrierLimits = carrierLimits({
+  CARRIER_PARCEL_MAX_KG: settings.CARRIER_PARCEL_MAX_KG.default,
+  CARRIER_FREIGHT_MAX_KG: settings.CARRIER_FREIGHT_MAX_KG.default,
+})
+
+/**
+ * The service a booking needs: freight when a package is heavier than the parcel service takes,
+ * or a refusal when one is heavier than the carrier takes at all.
+ */
+export function serviceFor(parcels: Parcel[], limits: CarrierLimits): { service: CarrierService } | { refusal: Extract<BookingResult, { booked: false }> } {
+  const heaviest = Math.max(0, ...parcels.map((parcel) => parcel.weightKg))
+  if (heaviest > limits.freightMaxKg) {
+    return { refusal: { booked: false, code: 'too_heavy', reason: `a package weighs ${heaviest} kg; the carrier takes at most ${limits.freightMaxKg} kg, even as freight` } }
+  }
+  return { service: heaviest > limits.parcelMaxKg ? 'freight' : 'parcel' }
 }
 
 export interface BookingRequest {
@@ -59,7 +91,8 @@ export interface CarrierClient {
 }
 
 /**
- * The live carrier API at CARRIER_API_URL.
+ * The live carrier API at CARRIER_API_URL; each booking names its service (parcel or freight,
+ * by CARRIER_PARCEL_MAX_KG), and a package above CARRIER_FREIGHT_MAX_KG is refused without a call.
  * @throws ConfigError when CARRIER_API_URL is not set.
  */
 export function createCarrierClient(config: Config): CarrierClient {
@@ -71,9 +104,12 @@ export function createCarrierClient(config: Config): CarrierClient {
     keyVariable: 'CARRIER_API_KEY',
     timeoutMs: config.OUTSIDE_CALL_TIMEOUT_MS,
   }
+  const limits = carrierLimits(config)
   return {
     async book({ idempotencyKey, ...booking }) {
-      const answer = await callJson(endpoint, { method: 'POST', path: '/bookings', idempotencyKey, body: booking })
+      const chosen = serviceFor(booking.parcels, limits)
+      if ('refusal' in chosen) return chosen.refusal
+      const answer = await callJson(endpoint, { method: 'POST', path: '/bookings', idempotencyKey, body: { ...booking, service: chosen.service } })
       if (answer.kind === 'refused') return { booked: false, code: answer.code, reason: answer.reason }
       const field = (name: string) => requireString(endpoint, answer, name)
       return {
@@ -99,32 +135,29 @@ export function createCarrierClient(config: Config): CarrierClient {
   }
 }
 
-/** Heaviest parcel the sandbox carrier takes, in kg (a common parcel-service limit). */
-export const sandboxMaxParcelKg = 31.5
 const sandboxCarrier = 'sandbox-carrier'
 
 /** A short, stable hex digest: the same idempotency key always gives the same number. */
 const digest = (text: string) => createHash('sha256').update(text).digest('hex')
 
 /**
- * The in-process carrier of sandbox mode. Deterministic: the tracking number is derived from the
- * idempotency key, delivery is two days after the requested date. It refuses, so tests and demos
- * can reach CARRIER_REFUSED, when a parcel weighs more than `sandboxMaxParcelKg` or the
- * recipient's name contains "refuse".
+ * The in-process carrier of sandbox mode, with the configured limits. Deterministic: the tracking
+ * number is derived from the idempotency key; a parcel arrives two days after the requested date,
+ * freight (a package above `parcelMaxKg`: the demo's cabinets) four days after. It refuses, so
+ * tests and demos can reach CARRIER_REFUSED, a package above `freightMaxKg` and a recipient whose
+ * name contains "refuse".
  */
-export function createSandboxCarrier(): CarrierClient {
+export function createSandboxCarrier(limits: CarrierLimits = defaultCarrierLimits): CarrierClient {
   return {
     async book({ idempotencyKey, shipTo, parcels, requestedDate }) {
-      const heavy = parcels.find((parcel) => parcel.weightKg > sandboxMaxParcelKg)
-      if (heavy) {
-        return { booked: false, code: 'parcel_too_heavy', reason: `a parcel weighs ${heavy.weightKg} kg; the limit is ${sandboxMaxParcelKg} kg` }
-      }
+      const chosen = serviceFor(parcels, limits)
+      if ('refusal' in chosen) return chosen.refusal
       if (/refuse/i.test(shipTo.name)) {
         return { booked: false, code: 'no_capacity', reason: 'the sandbox carrier refuses recipients named "refuse"' }
       }
       const delivery = new Date(`${requestedDate}T00:00:00Z`)
       if (Number.isNaN(delivery.getTime())) throw new Error(`requestedDate must be YYYY-MM-DD, got "${requestedDate}"`)
-      delivery.setUTCDate(delivery.getUTCDate() + 2)
+      delivery.setUTCDate(delivery.getUTCDate() + (chosen.service === 'freight' ? 4 : 2))
       return {
         booked: true,
         carrier: sandboxCarrier,

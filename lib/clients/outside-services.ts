@@ -5,7 +5,7 @@
  */
 import { ConfigError, settings, type Config } from '../config.ts'
 import { log } from '../log.ts'
-import { createCarrierClient, createSandboxCarrier, type CarrierClient } from './carrier.ts'
+import { carrierLimits, createCarrierClient, createSandboxCarrier, type CarrierClient } from './carrier.ts'
 import { createNotifierClient, createSandboxNotifier, type NotifierClient } from './notifier.ts'
 import { createPaymentClient, createSandboxPayment, type PaymentClient } from './payment.ts'
 
@@ -49,5 +49,5 @@ export function createOutsideServices(config: Config): OutsideServices {
     }
   }
   log('info', 'outside-services', 'sandbox mode: carrier, payment and notifications are answered in-process')
-  return { mode: 'sandbox', carrier: createSandboxCarrier(), payment: createSandboxPayment(), notifier: createSandboxNotifier() }
+  return { mode: 'sandbox', carrier: createSandboxCarrier(carrierLimits(config)), payment: createSandboxPayment(), notifier: createSandboxNotifier() }
 }

@@ -37,7 +37,7 @@ const shopOrder = () => ({
 
 interface Case {
   name: string
-  method?: 'GET' | 'POST'
+  method?: 'GET' | 'POST' | 'PUT' | 'DELETE' | 'OPTIONS'
   url: string
   key?: string | null
   payload?: string | object
@@ -46,6 +46,8 @@ interface Case {
   code: string
   /** A JSON pointer the problem's errors must name. */
   path?: string
+  /** The Allow header a 405 must send. */
+  allow?: string
 }
 
 /** Defines and runs the suite on the database `open` gives (migrated and seeded). */
@@ -168,7 +170,20 @@ export function runApiSuite(name: string, open: () => Promise<{ db: Knex; close:
     { name: 'a delivery without signature', url: '/orders/CO-2026-99999999/delivery-confirmations', payload: { deliveredOn: '2026-11-24' }, status: 400, code: 'invalid-request', path: '/body/signedBy' },
     { name: 'a return of an unknown order', url: '/returns', payload: { orderNumber: 'SO-2026-99999999', items: [{ sku: 'PP-24C6', productName: 'P', quantity: 1, unitPrice: 1 }], reason: 'r', tagsAndPackagingIntact: true }, status: 404, code: 'order-not-found' },
     { name: 'a service request without the problem', url: '/service-requests', payload: { kind: 'complaint', receivedAt: '2026-11-24T09:00:00Z', customer: 'C', contact: { name: 'N', phone: '020-1234567' }, product: 'P', model: 'M', requestedService: 'repair' }, status: 400, code: 'invalid-request', path: '/body/problemDescription' },
-    { name: 'an unknown endpoint', method: 'GET', url: '/orders', status: 404, code: 'route-not-found' },
+    { name: 'an unknown endpoint', method: 'GET', url: '/nothing-here', status: 404, code: 'route-not-found' },
+    { name: 'GET on an endpoint that only takes POST', method: 'GET', url: '/orders', status: 405, code: 'method-not-allowed', allow: 'POST' },
+    { name: 'DELETE of an order', method: 'DELETE', key: keys.admin, url: '/orders/CO-2026-000001', status: 405, code: 'method-not-allowed', allow: 'GET, HEAD' },
+    { name: 'PUT of a payment', method: 'PUT', url: '/orders/CO-2026-000001/payments', payload: { amount: 1 }, status: 405, code: 'method-not-allowed', allow: 'POST' },
+    { name: 'OPTIONS (no CORS here)', method: 'OPTIONS', url: '/returns', status: 405, code: 'method-not-allowed', allow: 'POST' },
+    { name: 'an order number over 100 characters', method: 'GET', key: keys.auditor, url: `/orders/CO-${'9'.repeat(120)}`, status: 414, code: 'uri-too-long' },
+    { name: 'an over-long order number in an event', url: `/orders/CO-${'9'.repeat(120)}/payments`, payload: { amount: 1 }, status: 414, code: 'uri-too-long' },
+    { name: 'a broken percent-encoding in the path', method: 'GET', key: keys.auditor, url: '/orders/CO-2026-%E0%A4%A', status: 400, code: 'bad-url' },
+    { name: 'a percent sign that encodes nothing', url: '/orders/%zz/changes', payload: { description: 'x' }, status: 400, code: 'bad-url' },
+    { name: 'an XML body', url: '/returns', payload: '<return/>', headers: { 'content-type': 'application/xml' }, status: 415, code: 'unsupported-media-type' },
+    { name: 'a form-encoded body', url: '/orders/CO-2026-000001/payments', payload: 'amount=1', headers: { 'content-type': 'application/x-www-form-urlencoded' }, status: 415, code: 'unsupported-media-type' },
+    { name: 'an oversized event', url: '/orders/CO-2026-000001/customer-replies', payload: JSON.stringify({ text: 'x'.repeat(70000) }), status: 413, code: 'body-too-large' },
+    { name: 'an empty JSON body', url: '/service-requests', payload: '', headers: { 'content-type': 'application/json' }, status: 400, code: 'malformed-json' },
+    { name: 'malformed JSON in an event', url: '/orders/CO-2026-000001/contract-signed', payload: '{"signedOn": 2026-11-25}', status: 400, code: 'malformed-json' },
   ]
 
   test('the bad-input corpus: each request gets its 4xx problem+json, and nothing is written or started', async () => {
@@ -191,6 +206,7 @@ export function runApiSuite(name: string, open: () => Promise<{ db: Knex; close:
         assert.ok(problem.detail.includes(c.path), `${c.name}: detail names the field`)
       }
       if (c.status === 401) assert.ok(response.headers['www-authenticate'], c.name)
+      if (c.allow) assert.is(response.headers.allow, c.allow, c.name)
       assert.equal(await counts(api.db), before, `${c.name}: no row written`)
       assert.is(api.calls.started.length, started, `${c.name}: no instance started`)
       assert.is(Number((await api.db('event_outbox').count({ n: '*' }))[0].n), outboxBefore, `${c.name}: no event kept`)

@@ -111,6 +111,17 @@ test('books the carrier on the dispatch date with the row key and returns bookin
   assert.is(steps[0].clause, 'D2 三.2(2)')
 })
 
+test('a packed cabinet of 380 kg is booked with the sandbox carrier as freight, not refused', async () => {
+  const { rows, deps } = fakes()
+  const cabinet: Variables = { ...variables, shipment: { ...variables.shipment, packageCount: 1, grossWeightKg: 380 } }
+  const outcome = await createHandler(deps, () => today)(job(cabinet, '602', '8003'))
+  assert.is(outcome.kind, 'complete', JSON.stringify(outcome))
+  if (outcome.kind !== 'complete') return
+  const booking = outcome.variables.booking as Record<string, string>
+  assert.is(booking.expectedDeliveryDate, '2026-11-30', 'freight: four days after the dispatch date')
+  assert.is(rows.get('shipping-book:8003')!.tracking_number, booking.trackingNumber)
+})
+
 test('a refusal is CARRIER_REFUSED with carrierRefusal, and a later job does not ask again', async () => {
   const { rows, calls, deps } = fakes({ booked: false, code: 'no_capacity', reason: 'no pick-up slot on 2026-11-26' })
   const handler = createHandler(deps, () => today)

@@ -1,7 +1,7 @@
 import nock from 'nock'
 import { suite } from 'uvu'
 import * as assert from 'uvu/assert'
-import { createCarrierClient, createSandboxCarrier, sandboxMaxParcelKg, type BookingRequest } from '../../../lib/clients/carrier.ts'
+import { createCarrierClient, createSandboxCarrier, defaultCarrierLimits, type BookingRequest } from '../../../lib/clients/carrier.ts'
 import { OutsideServiceError } from '../../../lib/clients/http.ts'
 import { loadConfig } from '../../../lib/config.ts'
 import { liveSuite, technicalError } from './support.ts'
@@ -31,10 +31,20 @@ live('a booking returns the carrier, tracking number and delivery date', async (
       shipTo: { name: 'Li Wei', line1: '1 Century Ave', postalCode: '200120', city: 'Shanghai', country: 'CN' },
       parcels: [{ weightKg: 2.5 }],
       requestedDate: '2026-11-25',
+      service: 'parcel',
     })
     .reply(201, booked)
   assert.equal(await createCarrierClient(config).book(booking), { booked: true, ...booked })
   assert.ok(scope.isDone())
+})
+
+live('a package above CARRIER_PARCEL_MAX_KG is booked as freight; one above CARRIER_FREIGHT_MAX_KG is refused without a call', async () => {
+  const limited = { ...config, CARRIER_PARCEL_MAX_KG: 20, CARRIER_FREIGHT_MAX_KG: 500 }
+  const scope = nock(base).post('/api/bookings', (body) => body.service === 'freight').reply(201, booked)
+  assert.equal(await createCarrierClient(limited).book({ ...booking, parcels: [{ weightKg: 2 }, { weightKg: 420 }] }), { booked: true, ...booked })
+  assert.ok(scope.isDone())
+  const refused = await createCarrierClient(limited).book({ ...booking, parcels: [{ weightKg: 501 }] })
+  assert.equal(refused, { booked: false, code: 'too_heavy', reason: 'a package weighs 501 kg; the carrier takes at most 500 kg, even as freight' })
 })
 
 live('the Idempotency-Key header is the key given, the API key a bearer token', async () => {
@@ -115,10 +125,16 @@ sandbox('the same idempotency key gives the same booking, another key another tr
   assert.ok(other.booked && other.trackingNumber !== first.trackingNumber)
 })
 
-sandbox('a heavy parcel or a recipient named "refuse" is refused', async () => {
+sandbox('a cabinet of hundreds of kilograms goes as freight (four days); above the freight limit or to "refuse" it is refused', async () => {
   const carrier = createSandboxCarrier()
-  const heavy = await carrier.book({ ...booking, parcels: [{ weightKg: 1 }, { weightKg: sandboxMaxParcelKg + 1 }] })
-  assert.equal(heavy, { booked: false, code: 'parcel_too_heavy', reason: 'a parcel weighs 32.5 kg; the limit is 31.5 kg' })
+  const cabinet = await carrier.book({ ...booking, parcels: [{ weightKg: 1 }, { weightKg: 380 }] })
+  assert.ok(cabinet.booked, JSON.stringify(cabinet))
+  if (cabinet.booked) assert.is(cabinet.expectedDeliveryDate, '2026-11-29')
+  const limit = defaultCarrierLimits.freightMaxKg
+  const heavy = await carrier.book({ ...booking, parcels: [{ weightKg: limit + 1 }] })
+  assert.equal(heavy, { booked: false, code: 'too_heavy', reason: `a package weighs ${limit + 1} kg; the carrier takes at most ${limit} kg, even as freight` })
+  const strict = await createSandboxCarrier({ parcelMaxKg: 31.5, freightMaxKg: 100 }).book({ ...booking, parcels: [{ weightKg: 380 }] })
+  assert.is(strict.booked, false, 'the limits are the configured ones')
   const named = await carrier.book({ ...booking, shipTo: { ...booking.shipTo, name: 'Please Refuse' } })
   assert.is(named.booked, false)
 })
