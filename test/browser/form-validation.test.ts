@@ -34,9 +34,13 @@ test('the correction form refuses to complete with required fields empty, naming
     const form = page.locator('.fjs-container')
     assert.match(await form.innerText(), 'Shipping method is missing')
     // One slot per line of the order: the order has one line.
-    assert.is(await form.getByText('Line 1', { exact: true }).count(), 1)
-    assert.is(await form.getByText('Line 2', { exact: true }).count(), 0)
+    assert.is(await form.getByText('第1行 Line 1', { exact: true }).count(), 1)
+    assert.is(await form.getByText('第2行 Line 2', { exact: true }).count(), 0)
     assert.is(await form.getByLabel('Model').inputValue(), 'PP-24-C6-1U')
+    // Labels in Chinese and English are long: they wrap (tasklist/styles/user-styles.css), none is cut off.
+    const clipped = await form.locator('.fjs-form-field-label').evaluateAll((labels) =>
+      labels.filter((label) => label.scrollWidth > label.clientWidth + 1).map((label) => label.textContent?.trim()))
+    assert.equal(clipped, [], 'no label is cut off')
     await claim(page)
     // The form names each required field she leaves empty, and Complete stays disabled.
     const shipping = form.locator('.fjs-form-field-select', { hasText: 'Shipping method' })

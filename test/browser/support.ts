@@ -17,7 +17,7 @@ export const CHROMIUM = '/usr/bin/chromium'
 /** Where the step screenshots go (gitignored; CI keeps them as artifacts). */
 export const artifactsDir = path.join(dataDir(config), 'artifacts', 'browser')
 
-export type WebApp = 'tasklist' | 'cockpit' | 'admin'
+export type WebApp = 'tasklist' | 'cockpit' | 'admin' | 'welcome'
 /** A route of one of Operaton's web apps, e.g. webApp('cockpit', '#/processes'). */
 export const webApp = (app: WebApp, route = '') => `${config.ENGINE_URL}/operaton/app/${app}/default/${route}`
 
@@ -71,13 +71,33 @@ export function filterName(group: string): string {
  * web apps follow it (English, or the project's Chinese translation in engine/, lib/identity.ts).
  */
 const ui = {
-  en: { locale: 'en-US', username: 'Username', password: 'Password', logIn: 'Log in', claim: 'Claim', complete: 'Complete', noTaskSelected: 'Select a task in the list.' },
-  zh: { locale: 'zh-CN', username: '用户名', password: '密码', logIn: '登录', claim: '认领', complete: '完成', noTaskSelected: '请在列表中选择一个任务。' },
+  en: { locale: 'en-US', menu: 'English', username: 'Username', password: 'Password', logIn: 'Log in', claim: 'Claim', complete: 'Complete', noTaskSelected: 'Select a task in the list.' },
+  zh: { locale: 'zh-CN', menu: '中文', username: '用户名', password: '密码', logIn: '登录', claim: '认领', complete: '完成', noTaskSelected: '请在列表中选择一个任务。' },
 }
 export type Language = keyof typeof ui
 const languages = new WeakMap<Page, Language>()
-/** The texts of the language the page's browser asks for (newSession's `language`). */
+/** The texts of the language the page shows: the browser's (newSession's `language`), or the one chosen in the language menu. */
 export const uiText = (page: Page) => ui[languages.get(page) ?? 'en']
+
+/** The project's language menu in a web app's header (engine/…/app/order-flow/scripts/language.js): 中文 / English. */
+export const languageMenu = (page: Page) => page.locator('nav.cam-nav li.order-flow-language')
+
+/** The language the menu marks as the one shown. */
+export async function shownLanguage(page: Page): Promise<string> {
+  return languageMenu(page).locator('a[aria-pressed="true"]').innerText()
+}
+
+/**
+ * Chooses a language in the web app's language menu, as staff do, and waits for the app to load
+ * again in it (its login or header texts in that language); the helpers then use its texts.
+ */
+export async function chooseLanguage(page: Page, language: Language): Promise<void> {
+  const reloaded = page.waitForEvent('load')
+  await languageMenu(page).getByRole('button', { name: ui[language].menu, exact: true }).click()
+  await reloaded
+  languages.set(page, language)
+  await languageMenu(page).locator('a[aria-pressed="true"]', { hasText: ui[language].menu }).waitFor()
+}
 
 /**
  * A fresh browser context (own cookies, so its own login) and a page in it, with a screenshot

@@ -38,10 +38,14 @@ test('a workshop supervisor finds the review task of an order in her filter, rea
     await shot('task-form')
 
     await claim(page)
-    await page.getByLabel(/Delivery date the workshop can meet/).fill('03/15/2027')
+    // Form date fields show and take YYYY-MM-DD in English too (the project's language script).
+    const date = page.getByLabel(/Delivery date the workshop can meet/)
+    assert.is(await date.getAttribute('placeholder'), 'yyyy-mm-dd')
+    await date.fill('2027-03-15')
     await page.keyboard.press('Enter')
     await page.getByText('Yes, feasible').click()
     await page.getByLabel(/Remarks/).fill('Capacity free in week 10; cabinets in stock.')
+    assert.is(await date.inputValue(), '2027-03-15', 'the date field shows the ISO date')
     await shot('filled-form')
     await complete(page)
     await shot('completed')
