@@ -11,8 +11,8 @@ import type { Knex } from 'knex'
 import { fromEngineVariable, type EngineVariable } from '../lib/engine-rest.ts'
 import type { OrderEventRow } from '../lib/repositories/order-events.ts'
 import type { ApiEngine } from './engine.ts'
-import { flowNodes, incidents, instanceTree, isoDate, recordedInstanceKeys } from './order-state.ts'
-import type { ProcessDocs } from './process-docs.ts'
+import { flowNodes, incidents, instanceTree, isoDate, recordedInstanceKeys, type ProcessInstance } from './order-state.ts'
+import type { ElementDoc, ProcessDocs } from './process-docs.ts'
 
 export interface HistoryItem {
   at: string
@@ -132,14 +132,31 @@ interface DeadlineRow {
   breached_at: Date | null
 }
 
+/** The timeline with the instances it was read from (the auditor's view draws their diagrams). */
+export interface OrderStory {
+  history: OrderHistory
+  instances: ProcessInstance[]
+}
+
+/** The order's timeline (see the module comment). */
 export async function orderHistory(
   deps: { db: Knex; engine: ApiEngine; processDocs: ProcessDocs },
   order: { order_number: string; process_instance_key: string | null },
 ): Promise<OrderHistory> {
+  return (await orderStory(deps, order)).history
+}
+
+/** The order's timeline and its process instances, read once; the instances are read in parallel. */
+export async function orderStory(
+  deps: { db: Knex; engine: ApiEngine; processDocs: ProcessDocs },
+  order: { order_number: string; process_instance_key: string | null },
+): Promise<OrderStory> {
   const { db, engine, processDocs } = deps
-  const events: OrderEventRow[] = await db('order_events').where({ order_number: order.order_number }).orderBy('id')
-  const deadlines: DeadlineRow[] = await db('service_level_deadlines').where({ order_number: order.order_number }).orderBy('id')
-  const instances = await instanceTree(engine, order.order_number, await recordedInstanceKeys(db, order.order_number, order.process_instance_key))
+  const [events, deadlines, instances]: [OrderEventRow[], DeadlineRow[], ProcessInstance[]] = await Promise.all([
+    db('order_events').where({ order_number: order.order_number }).orderBy('id'),
+    db('service_level_deadlines').where({ order_number: order.order_number }).orderBy('id'),
+    recordedInstanceKeys(db, order.order_number, order.process_instance_key).then((roots) => instanceTree(engine, order.order_number, roots)),
+  ])
   const processOf = new Map(instances.map((i) => [i.key, i.bpmnProcessId]))
   const eventsByElementInstance = new Map<string, OrderEventRow[]>()
   for (const row of events) {
@@ -149,11 +166,18 @@ export async function orderHistory(
   const used = new Set<number>()
   const items: HistoryItem[] = []
 
-  for (const instance of instances) {
-    const docs = await processDocs(instance.processDefinitionKey).catch(() => new Map())
-    const done = await completions(engine, instance.key)
-    const sla = Object.values(await slaOf(engine, instance.key))
-    for (const node of await flowNodes(engine, instance.key)) {
+  const read = await Promise.all(instances.map(async (instance) => {
+    const [docs, done, sla, nodes, found] = await Promise.all([
+      processDocs(instance.processDefinitionKey).catch(() => new Map<string, ElementDoc>()),
+      completions(engine, instance.key),
+      slaOf(engine, instance.key).then(Object.values),
+      flowNodes(engine, instance.key),
+      incidents(engine, instance.key),
+    ])
+    return { instance, docs, done, sla, nodes, incidents: found }
+  }))
+  for (const { instance, docs, done, sla, nodes, incidents: found } of read) {
+    for (const node of nodes) {
       const doc = docs.get(node.flowNodeId)
       const recorded = eventsByElementInstance.get(node.flowNodeInstanceKey) ?? []
       for (const row of recorded) used.add(row.id)
@@ -190,7 +214,7 @@ export async function orderHistory(
         details,
       })
     }
-    for (const incident of await incidents(engine, instance.key)) {
+    for (const incident of found) {
       const doc = incident.flowNodeId ? docs.get(incident.flowNodeId) : undefined
       items.push({
         at: incident.creationTime ?? iso(new Date(0)),
@@ -260,7 +284,10 @@ export async function orderHistory(
     })
   }
   items.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0))
-  return { orderNumber: order.order_number, generatedAt: new Date().toISOString(), processInstanceKeys: instances.map((i) => i.key), items }
+  return {
+    history: { orderNumber: order.order_number, generatedAt: new Date().toISOString(), processInstanceKeys: instances.map((i) => i.key), items },
+    instances,
+  }
 }
 
 /** CSV columns, in order; `details` is the JSON of the item's details. */

@@ -104,8 +104,9 @@ export async function instanceTree(engine: ApiEngine, orderNumber: string, roots
   let frontier = [...found.keys()]
   for (let depth = 0; depth < 4 && frontier.length; depth++) {
     const next: string[] = []
-    for (const parent of frontier) {
-      const children = await engine.rest.get<HistoricProcessInstance[]>(`/history/process-instance?superProcessInstanceId=${encodeURIComponent(parent)}&maxResults=500`)
+    const childrenOf = await Promise.all(frontier.map((parent) =>
+      engine.rest.get<HistoricProcessInstance[]>(`/history/process-instance?superProcessInstanceId=${encodeURIComponent(parent)}&maxResults=500`)))
+    for (const children of childrenOf) {
       for (const child of children) {
         if (found.has(child.id)) continue
         found.set(child.id, mapInstance(child))

@@ -1,7 +1,7 @@
 /**
  * The HTTP API for integrators and auditors: `buildApi` assembles fastify with key auth,
- * problem+json errors, the OpenAPI document (/docs/json) and Swagger UI (/docs), and every
- * route; `startApi` listens on API_HOST:API_PORT.
+ * problem+json errors, the OpenAPI document (/docs/json) and Swagger UI (/docs), every route, and
+ * the auditors' read-only browser view under /auditor/; `startApi` listens on API_HOST:API_PORT.
  */
 import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
@@ -9,6 +9,7 @@ import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, ty
 import type { Knex } from 'knex'
 import type { Config } from '../lib/config.ts'
 import { parseApiKeys, registerAuth } from './auth.ts'
+import { auditorRoutes } from './auditor/routes.ts'
 import { createEventRelay, type EventRelay } from '../lib/event-relay.ts'
 import type { ApiEngine } from './engine.ts'
 import { createProcessDocs, type ProcessDocs } from './process-docs.ts'
@@ -200,6 +201,7 @@ export async function buildApi(deps: BuildDeps, options: BuildOptions = {}): Pro
   caseRoutes(app, full)
   historyRoutes(app, full)
   systemRoutes(app, full)
+  await auditorRoutes(app, full)
   return app
 }
 

@@ -217,6 +217,13 @@ export const settings = {
     maximum: 10485760,
     description: 'Largest request body the API accepts; a larger one is refused with 413.',
   },
+  AUDITOR_IDLE_MINUTES: {
+    type: 'integer',
+    default: 30,
+    minimum: 1,
+    maximum: 1440,
+    description: 'Minutes without a request after which an auditor\'s session in the auditor view (/auditor/) ends and the auditor logs in again.',
+  },
   SHOP_CUSTOMER_REPLY_DAYS: {
     type: 'integer',
     default: 3,

@@ -6,7 +6,8 @@
  * - `auditor`: a user and group that read definitions, instances, history and the operation log in
  *   Cockpit, and change nothing;
  * - the technical users of the workers and the API (ENGINE_WORKER_USER, ENGINE_API_USER), one
- *   each, so a wrong password of one locks out only that component, in the group `order-flow-system`;
+ *   each, so a wrong password of one locks out only that component, in the group `order-flow-system`
+ *   (which may also read users and groups: the API checks an auditor view login and its groups);
  * - per group a saved Tasklist filter showing its tasks with their order number.
  * Each staff group may open Tasklist, read the process definitions and deployments (the task
  * forms live in the deployment) and the variables of their instances (the order number in the
@@ -52,6 +53,8 @@ export const SYSTEM_GROUP = 'order-flow-system'
 /** Operaton's resource type ids (org.operaton.bpm.engine.authorization.Resources). */
 const resource = {
   application: 0,
+  user: 1,
+  group: 2,
   filter: 5,
   processDefinition: 6,
   task: 7,
@@ -108,6 +111,11 @@ function grants(): Grant[] {
     resource.historicTask,
     resource.historicProcessInstance,
   ].map((resourceType) => ({ groupId: SYSTEM_GROUP, resourceType, resourceId: '*', permissions: ['ALL'] }))
+  // The API checks an auditor view login against the engine: the user's groups must be readable.
+  system.push(
+    { groupId: SYSTEM_GROUP, resourceType: resource.user, resourceId: '*', permissions: ['READ'] },
+    { groupId: SYSTEM_GROUP, resourceType: resource.group, resourceId: '*', permissions: ['READ'] },
+  )
   return [...staff, ...auditor, ...system]
 }
 

@@ -1,6 +1,6 @@
 /**
  * npm run bench [-- --orders N --concurrency C --warmup W --phase-timeout S --timer-idle S
- *                   --timer-every MS --short-poll MS --out FILE]
+ *                   --timer-every MS --short-poll MS --page-runs R --out FILE]
  *
  * Drives N regular contract orders with stock available through the engine (a driver plays the
  * staff and the outside parties), in three phases on the same diagrams and engine — real workers
@@ -11,6 +11,8 @@
  * (scripts/bench/diagrams.ts), so it disturbs nobody's instances.
  * Every phase stops at its time-out (what did not finish is cancelled), so a run takes at most
  * timer-idle + (warm-up and four phases) × phase-timeout. BENCH_ORDERS sets N too.
+ * Last, the auditor view's order page is loaded R times for an order of 4 instances and about 300
+ * timeline rows (scripts/bench/auditor-page.ts), in Debian's Chromium.
  */
 import { execFileSync } from 'node:child_process'
 import { mkdir, readFile, writeFile } from 'node:fs/promises'
@@ -26,6 +28,7 @@ import { ensureIdentity } from '../lib/identity.ts'
 import { setLogLevel, type Level } from '../lib/log.ts'
 import { seedDemoCatalogue } from '../lib/seed.ts'
 import type { HandledJob } from '../lib/worker-runtime.ts'
+import { measureAuditorPage } from './bench/auditor-page.ts'
 import { deployBenchResources } from './bench/diagrams.ts'
 import { driveOrders } from './bench/driver.ts'
 import { memoryPeaks } from './bench/memory.ts'
@@ -45,6 +48,7 @@ const { values: args } = parseArgs({
     'timer-idle': { type: 'string', default: '20' },
     'timer-every': { type: 'string', default: '500' },
     'short-poll': { type: 'string', default: '500' },
+    'page-runs': { type: 'string', default: '10' },
     out: { type: 'string' },
   },
 })
@@ -63,6 +67,7 @@ const settings = {
   timerEveryMs: positive('timer-every', args['timer-every'], 50),
   pollHoldMs: base.WORKER_POLL_INTERVAL_MS,
   shortPollMs: positive('short-poll', args['short-poll'], 10),
+  pageRuns: positive('page-runs', args['page-runs']),
   maxJobsActive: base.WORKER_MAX_JOBS_ACTIVE,
 }
 
@@ -193,6 +198,8 @@ try {
   // Timers under load get a phase of their own, so their load does not weigh on one of the three compared above.
   const loaded = await phase('timers under load', '4', 'real', 'long', settings.orders, true)
   const memoryPeakMiB = await memory.stop()
+  say(`auditor order page: an order of 4 instances and about 300 timeline rows, loaded ${settings.pageRuns} times`)
+  const auditorPage = await measureAuditorPage({ config, db, rest, runId, runs: settings.pageRuns })
 
   const offsets = summarise(realLong.clockOffsets)
   const ratio = (a: number | null, b: number | null) => (a === null || b === null || b === 0 ? null : a / b)
@@ -211,6 +218,7 @@ try {
     engineClockOffsetMs: offsets.p50,
     loadAverage: { atStart: loadAtStart, atEnd: os.loadavg() },
     memoryPeakMiB,
+    auditorPage,
   }
   const result: BenchResult = { ...partial, targets: targetsOf(partial) }
   const out = args.out ?? path.resolve(projectRoot, config.DATA_DIR, 'bench', `${runStarted.toISOString().replace(/[:.]/g, '-')}.json`)

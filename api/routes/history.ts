@@ -1,6 +1,6 @@
 /** GET /orders/:orderNumber/history — the auditor's timeline, as JSON or CSV. */
-import type { FastifyInstance } from 'fastify'
-import { historyCsv, orderHistory } from '../history.ts'
+import type { FastifyInstance, FastifyReply } from 'fastify'
+import { historyCsv, orderHistory, type OrderHistory } from '../history.ts'
 import { ApiProblem, notFound, problems } from '../problems.ts'
 import { history, orderNumberParams } from '../schemas.ts'
 import type { ApiDeps } from '../server.ts'
@@ -25,18 +25,27 @@ export function historyRoutes(app: FastifyInstance, deps: ApiDeps): void {
   }, async (request, reply) => {
     const { orderNumber } = request.params as { orderNumber: string }
     const { format } = request.query as { format?: 'json' | 'csv' }
-    const order = await deps.db('orders').where({ order_number: orderNumber }).first('order_number', 'process_instance_key')
-    if (!order) throw notFound('order', orderNumber)
-    const timeline = await orderHistory(deps, order).catch((error: Error) => {
-      throw new ApiProblem(503, 'engine-unavailable', 'The engine history is not reachable', error.message)
-    })
-    const csv = format === 'csv' || (!format && reply.request.headers.accept?.includes('text/csv') && !reply.request.headers.accept.includes('application/json'))
-    if (csv) {
-      reply.header('content-type', 'text/csv; charset=utf-8')
-      reply.header('content-disposition', `attachment; filename="${orderNumber}-history.csv"`)
-      reply.serializer((payload: unknown) => payload as string)
-      return historyCsv(timeline)
-    }
-    return timeline
+    const accept = request.headers.accept
+    const csv = format === 'csv' || (!format && Boolean(accept?.includes('text/csv')) && !accept?.includes('application/json'))
+    return sendHistory(deps, reply, orderNumber, csv ? 'csv' : 'json')
   })
+}
+
+/**
+ * Answers the order's timeline as JSON or as a CSV download; the API's history route and the
+ * auditor's view both answer through here, so both give the same document.
+ */
+export async function sendHistory(deps: ApiDeps, reply: FastifyReply, orderNumber: string, format: 'json' | 'csv'): Promise<OrderHistory | string> {
+  const order = await deps.db('orders').where({ order_number: orderNumber }).first('order_number', 'process_instance_key')
+  if (!order) throw notFound('order', orderNumber)
+  const timeline = await orderHistory(deps, order).catch((error: Error) => {
+    throw new ApiProblem(503, 'engine-unavailable', 'The engine history is not reachable', error.message)
+  })
+  if (format === 'csv') {
+    reply.header('content-type', 'text/csv; charset=utf-8')
+    reply.header('content-disposition', `attachment; filename="${orderNumber}-history.csv"`)
+    reply.serializer((payload: unknown) => payload as string)
+    return historyCsv(timeline)
+  }
+  return timeline
 }

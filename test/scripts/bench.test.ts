@@ -38,7 +38,7 @@ test('a tiny run drives orders through every phase and writes every figure', asy
     const { code, stderr } = await new Promise<{ code: number; stderr: string }>((resolve) => {
       const child = spawn(
         process.execPath,
-        ['--import', 'tsx', 'scripts/bench.ts', '--orders', '2', '--concurrency', '2', '--warmup', '0', '--timer-idle', '2', '--phase-timeout', '60', '--out', out],
+        ['--import', 'tsx', 'scripts/bench.ts', '--orders', '2', '--concurrency', '2', '--warmup', '0', '--timer-idle', '2', '--phase-timeout', '60', '--page-runs', '2', '--out', out],
         { cwd: projectRoot, stdio: ['ignore', 'ignore', 'pipe'] },
       )
       let stderr = ''
@@ -64,7 +64,9 @@ test('a tiny run drives orders through every phase and writes every figure', asy
     assert.type(result.ratios.realOverNoopThroughput, 'number')
     assert.type(result.ratios.longOverShortPollOverheadP50, 'number')
     for (const field of ['engineRssMiB', 'workersRssMiB', 'postgresPssMiB']) assert.type(result.memoryPeakMiB[field], 'number', field)
-    assert.is(result.targets.length, 4)
+    assert.equal([result.auditorPage.instances, result.auditorPage.historyRows], [4, 300], 'the order page measured: 4 instances, 300 timeline rows')
+    for (const figure of ['storyAnswerMs', 'pageMs']) assert.is(result.auditorPage[figure].count, 2, `auditorPage.${figure} loaded --page-runs times`)
+    assert.is(result.targets.length, 5)
     assert.ok(result.machine.cores >= 1 && result.machine.operaton && result.commit)
   } finally {
     await rm(dir, { recursive: true, force: true })
