@@ -330,14 +330,17 @@ export interface OneTaskProcessOptions {
   extensions?: string
   /** When set, an error boundary event on the task (id `REJECTED`) leads to the end event `ERROR_END`. */
   errorCode?: string
+  /** A user task for these candidate groups instead of the external task. */
+  candidateGroups?: string
   historyTimeToLive?: number
 }
 
 /**
- * A drawn test process of one external task: START → TASK (topic) → END, with an optional error
- * boundary → ERROR_END. The worker runtime, reliability and browser tests share it.
+ * A drawn test process of one task: START → TASK (external, on `topic`; or a user task) → END, with
+ * an optional error boundary → ERROR_END. The worker runtime, reliability and browser tests share it.
  */
-export function oneTaskProcess(id: string, { topic = id, taskId = 'TASK', name = `${topic} (test topic)`, extensions = '', errorCode, historyTimeToLive = 180 }: OneTaskProcessOptions = {}): string {
+export function oneTaskProcess(id: string, { topic = id, taskId = 'TASK', name = `${topic} (test topic)`, extensions = '', errorCode, candidateGroups, historyTimeToLive = 180 }: OneTaskProcessOptions = {}): string {
+  const task = candidateGroups ? { element: 'bpmn:userTask', attributes: `camunda:candidateGroups="${candidateGroups}"` } : { element: 'bpmn:serviceTask', attributes: `camunda:type="external" camunda:topic="${topic}"` }
   const boundary = errorCode
     ? `
     <bpmn:boundaryEvent id="REJECTED" attachedToRef="${taskId}"><bpmn:outgoing>Flow_rejected</bpmn:outgoing><bpmn:errorEventDefinition errorRef="Error_${errorCode}" /></bpmn:boundaryEvent>
@@ -357,10 +360,10 @@ export function oneTaskProcess(id: string, { topic = id, taskId = 'TASK', name =
   <bpmn:error id="Error_${errorCode}" name="${errorCode}" errorCode="${errorCode}" />` : ''}
   <bpmn:process id="${id}" name="Test: ${name}" isExecutable="true" camunda:historyTimeToLive="${historyTimeToLive}">
     <bpmn:startEvent id="START"><bpmn:outgoing>Flow_start</bpmn:outgoing></bpmn:startEvent>
-    <bpmn:serviceTask id="${taskId}" name="${name}" camunda:type="external" camunda:topic="${topic}">${extensions ? `
+    <${task.element} id="${taskId}" name="${name}" ${task.attributes}>${extensions ? `
       <bpmn:extensionElements>${extensions}</bpmn:extensionElements>` : ''}
       <bpmn:incoming>Flow_start</bpmn:incoming><bpmn:outgoing>Flow_end</bpmn:outgoing>
-    </bpmn:serviceTask>
+    </${task.element}>
     <bpmn:endEvent id="END"><bpmn:incoming>Flow_end</bpmn:incoming></bpmn:endEvent>
     <bpmn:sequenceFlow id="Flow_start" sourceRef="START" targetRef="${taskId}" />
     <bpmn:sequenceFlow id="Flow_end" sourceRef="${taskId}" targetRef="END" />${boundary}

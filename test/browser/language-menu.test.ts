@@ -12,37 +12,14 @@ import type { Page } from 'playwright-core'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { projectRoot } from '../../lib/config.ts'
-import { cancelInstance, config, deployResources, eventually, startInstance, uniqueOrderNumber } from '../helpers.ts'
+import { cancelInstance, config, deployResources, eventually, oneTaskProcess, startInstance, uniqueOrderNumber } from '../helpers.ts'
 import { chooseLanguage, closeBrowser, languageMenu, logIn, newSession, shownLanguage, uiText, webApp } from './support.ts'
 
 test.after(closeBrowser)
 
 // The test's own process: one task for the workshop, so her list shows a task with its relative times.
 const PROCESS = 'browser-language-menu'
-const bpmn = `<?xml version="1.0" encoding="UTF-8"?>
-<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:bpmndi="http://www.omg.org/spec/BPMN/20100524/DI"
-  xmlns:dc="http://www.omg.org/spec/DD/20100524/DC" xmlns:di="http://www.omg.org/spec/DD/20100524/DI"
-  xmlns:camunda="http://camunda.org/schema/1.0/bpmn" id="Definitions_${PROCESS}" targetNamespace="http://order-flow/test">
-  <bpmn:process id="${PROCESS}" name="Browser test: language menu" isExecutable="true" camunda:historyTimeToLive="1">
-    <bpmn:startEvent id="START"><bpmn:outgoing>Flow_1</bpmn:outgoing></bpmn:startEvent>
-    <bpmn:userTask id="CHECK_LANGUAGE" name="Check the language" camunda:candidateGroups="workshop-supervisor">
-      <bpmn:incoming>Flow_1</bpmn:incoming><bpmn:outgoing>Flow_2</bpmn:outgoing>
-    </bpmn:userTask>
-    <bpmn:endEvent id="END"><bpmn:incoming>Flow_2</bpmn:incoming></bpmn:endEvent>
-    <bpmn:sequenceFlow id="Flow_1" sourceRef="START" targetRef="CHECK_LANGUAGE" />
-    <bpmn:sequenceFlow id="Flow_2" sourceRef="CHECK_LANGUAGE" targetRef="END" />
-  </bpmn:process>
-  <bpmndi:BPMNDiagram id="Diagram_1">
-    <bpmndi:BPMNPlane id="Plane_1" bpmnElement="${PROCESS}">
-      <bpmndi:BPMNShape id="START_di" bpmnElement="START"><dc:Bounds x="152" y="102" width="36" height="36" /></bpmndi:BPMNShape>
-      <bpmndi:BPMNShape id="CHECK_LANGUAGE_di" bpmnElement="CHECK_LANGUAGE"><dc:Bounds x="240" y="80" width="100" height="80" /></bpmndi:BPMNShape>
-      <bpmndi:BPMNShape id="END_di" bpmnElement="END"><dc:Bounds x="392" y="102" width="36" height="36" /></bpmndi:BPMNShape>
-      <bpmndi:BPMNEdge id="Flow_1_di" bpmnElement="Flow_1"><di:waypoint x="188" y="120" /><di:waypoint x="240" y="120" /></bpmndi:BPMNEdge>
-      <bpmndi:BPMNEdge id="Flow_2_di" bpmnElement="Flow_2"><di:waypoint x="340" y="120" /><di:waypoint x="392" y="120" /></bpmndi:BPMNEdge>
-    </bpmndi:BPMNPlane>
-  </bpmndi:BPMNDiagram>
-</bpmn:definitions>
-`
+const bpmn = oneTaskProcess(PROCESS, { taskId: 'CHECK_LANGUAGE', name: 'Check the language', candidateGroups: 'workshop-supervisor', historyTimeToLive: 1 })
 
 const storedChoice = (page: Page) => page.evaluate(() => window.localStorage.getItem('order-flow.language'))
 /** Texts the app shows as their translation keys (CREATION_DATE): looked up before the language's file was there. */
