@@ -13,6 +13,7 @@ import { createEventRelay, type EventRelay } from '../lib/event-relay.ts'
 import type { ApiEngine } from './engine.ts'
 import { createProcessDocs, type ProcessDocs } from './process-docs.ts'
 import { databaseUnreachable } from '../lib/db.ts'
+import { addAmountKeyword } from '../lib/money.ts'
 import { ApiProblem, problemSchema, type FieldError } from './problems.ts'
 import { caseRoutes } from './routes/cases.ts'
 import { historyRoutes } from './routes/history.ts'
@@ -93,6 +94,7 @@ export async function buildApi(deps: BuildDeps, options: BuildOptions = {}): Pro
     bodyLimit: deps.config.API_BODY_LIMIT_BYTES,
     ajv: {
       customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: true, allErrors: true, discriminator: true },
+      plugins: [addAmountKeyword],
     },
   })
   const relay = deps.relay ?? createEventRelay(deps.db, deps.engine, { log: app.log })
