@@ -1,11 +1,14 @@
 /** JSON schemas of the API's requests and answers (the OpenAPI document is generated from them). */
+import { amountKeyword } from '../lib/money.ts'
+import { orderStatuses } from '../lib/order-status.ts'
 import { orderNumberPattern } from '../lib/schemas.ts'
 import { shippingMethods } from '../workers/order-validate.ts'
 
 const text = (maxLength: number, description?: string) => ({ type: 'string', minLength: 1, maxLength, ...(description ? { description } : {}) }) as const
 const date = { type: 'string', format: 'date', description: 'Calendar date, YYYY-MM-DD.' } as const
 const dateTime = { type: 'string', format: 'date-time' } as const
-const amount = { type: 'number', minimum: 0, maximum: 99999999.99, multipleOf: 0.01, description: 'Amount in yuan, at most two decimals.' } as const
+/** Any non-negative amount in yuan with at most two decimals (19.99, 0.07); 0.125 is refused (lib/money.ts). */
+const amount = { type: 'number', minimum: 0, maximum: 99999999.99, [amountKeyword]: true, description: 'Amount in yuan, at most two decimals (e.g. 19.99).' } as const
 const sku = { type: 'string', pattern: '^[A-Z0-9][A-Z0-9-]{0,39}$', description: 'Catalogue product code, e.g. PP-24C6.' } as const
 
 export const orderNumberParams = {
@@ -172,8 +175,9 @@ export const orderView = {
     channel: { type: 'string' },
     customerName: { type: ['string', 'null'] },
     priority: { type: 'string' },
-    status: { type: 'string', description: 'Where the order stands in the order database (received, validated, ...).' },
-    classification: { type: ['string', 'null'] },
+    status: { enum: Object.keys(orderStatuses), description: 'Where the order stands in the order database (README "Order statuses"): written by the step that causes the change, never backwards.' },
+    classification: { type: ['string', 'null'], description: 'regular or non-regular (contract orders, D1 第5条 1), once the quote or the decline recorded it; null for shop orders.' },
+    reviewOutcome: { type: ['string', 'null'], description: 'accepted or declined (contract orders), once the review ended.' },
     processInstanceKey: { type: ['string', 'null'] },
     processState: { type: ['string', 'null'], description: 'ACTIVE, COMPLETED or CANCELED; null while the engine has not shown the instance yet.' },
     engineAvailable: { type: 'boolean', description: 'false when the engine could not be asked: the lists below are then empty.' },

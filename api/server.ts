@@ -14,6 +14,7 @@ import { createEventRelay, type EventRelay } from '../lib/event-relay.ts'
 import type { ApiEngine } from './engine.ts'
 import { createProcessDocs, type ProcessDocs } from './process-docs.ts'
 import { databaseUnreachable } from '../lib/db.ts'
+import { addAmountKeyword } from '../lib/money.ts'
 import { ApiProblem, problemSchema, problems, type FieldError } from './problems.ts'
 import { caseRoutes } from './routes/cases.ts'
 import { historyRoutes } from './routes/history.ts'
@@ -149,6 +150,7 @@ export async function buildApi(deps: BuildDeps, options: BuildOptions = {}): Pro
     frameworkErrors: (error, request, reply) => sendProblem(request, reply, toProblem(error)),
     ajv: {
       customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: true, allErrors: true, discriminator: true },
+      plugins: [addAmountKeyword],
     },
   })
   const relay = deps.relay ?? createEventRelay(deps.db, deps.engine, { log: app.log })

@@ -22,6 +22,7 @@ import { Ajv, type ErrorObject } from 'ajv'
 import type { Config } from './config.ts'
 import { projectRoot } from './config.ts'
 import { databaseUnreachable } from './db.ts'
+import { addAmountKeyword } from './money.ts'
 import {
   createEngineRest,
   engineCredentials,
@@ -180,7 +181,7 @@ export async function startWorkers(options: {
   // the next task to a worker that is gone (see stop).
   const pollHoldMs = config.WORKER_POLL_INTERVAL_MS
   const maxActive = config.WORKER_MAX_JOBS_ACTIVE
-  const ajv = new Ajv({ allErrors: true, strict: false })
+  const ajv = addAmountKeyword(new Ajv({ allErrors: true, strict: false }))
 
   const byTopic = new Map(
     modules.map((mod) => [mod.taskType, { mod, validate: ajv.compile(mod.variablesSchema), handler: mod.createHandler(deps) }]),

@@ -40,11 +40,15 @@ const validate = ajv.compile(require('@camunda/element-templates-json-schema/res
 const templatesDir = path.join(projectRoot, 'element-templates')
 const stems = (names: string[], ext: string) => names.filter((n) => n.endsWith(ext)).map((n) => path.basename(n, ext)).sort()
 const templateTypes = stems(await readdir(templatesDir), '.json')
-/** Topics of external tasks: a module exporting executionListener = true is not a topic and has no template. */
+/**
+ * Topics of service tasks: a module exporting executionListener = true is not a topic, and one
+ * exporting messageEndEvent = true serves message end events only (a service-task template does
+ * not apply to them); neither has a template.
+ */
 const workerTypes: string[] = []
 for (const type of stems(await readdir(path.join(projectRoot, 'workers')), '.ts')) {
-  const worker = (await import(pathToFileURL(path.join(projectRoot, 'workers', `${type}.ts`)).href)) as { executionListener?: boolean }
-  if (!worker.executionListener) workerTypes.push(type)
+  const worker = (await import(pathToFileURL(path.join(projectRoot, 'workers', `${type}.ts`)).href)) as { executionListener?: boolean; messageEndEvent?: boolean }
+  if (!worker.executionListener && !worker.messageEndEvent) workerTypes.push(type)
 }
 const templates = new Map<string, Template>()
 for (const type of templateTypes) {

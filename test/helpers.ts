@@ -8,6 +8,7 @@
  * the runtime state: no importer to wait for.
  */
 import { setTimeout as sleep } from 'node:timers/promises'
+import type { Knex } from 'knex'
 import type { Test } from 'uvu'
 import { loadConfig } from '../lib/config.ts'
 import { createDb } from '../lib/db.ts'
@@ -402,6 +403,36 @@ export async function cancelInstance(id: string): Promise<void> {
  * suite (as the worker user), `start` for new instances, and the clean-up of whatever the suite
  * started (cancelled if still running) and opened.
  */
+/** An order as a test hands it to a process (the `order` variable). */
+export interface TestOrder {
+  orderNumber: string
+  channel?: string
+  priority?: string
+  customer?: { name?: string }
+  payment?: { amount: number; paidAt: string }
+}
+
+/**
+ * What POST /orders records before it starts the process: the `orders` row (status received) and,
+ * for a paid shop order, its `payments` row. Tests that start a process themselves call it so the
+ * order's steps find what they find behind the API.
+ */
+export async function recordOrder(db: Knex, order: TestOrder): Promise<void> {
+  await db('orders').insert({
+    order_number: order.orderNumber, channel: order.channel === 'shop' ? 'shop' : 'contract', customer_name: order.customer?.name ?? null,
+    priority: order.priority === 'urgent' ? 'urgent' : 'normal', status: 'received', data: JSON.stringify(order),
+  })
+  if (order.channel === 'shop' && order.payment) {
+    await db('payments').insert({ order_number: order.orderNumber, kind: 'full', amount: order.payment.amount, received_at: order.payment.paidAt, message_id: `order-placed:${order.orderNumber}` })
+  }
+}
+
+/** The order's status and classification in the order database. */
+export async function orderState(db: Knex, orderNumber: string): Promise<{ status: string; classification: string | null; reviewOutcome: string | null }> {
+  const row = await db('orders').where({ order_number: orderNumber }).first('status', 'classification', 'review_outcome')
+  return { status: row?.status, classification: row?.classification ?? null, reviewOutcome: row?.review_outcome ?? null }
+}
+
 export function withWorkers(suite: Test) {
   const db = createDb(config.DATABASE_URL)
   const started: string[] = []

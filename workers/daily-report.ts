@@ -30,6 +30,7 @@
 import { DateTime } from 'luxon'
 import type { Knex } from 'knex'
 import { createCalendar, loadCalendarDefinition, type BusinessCalendar } from '../lib/calendar.ts'
+import { shippedOrLater } from '../lib/order-status.ts'
 import { complete, type Handler, type WorkerDeps } from '../lib/worker.ts'
 
 export const taskType = 'daily-report'
@@ -47,8 +48,8 @@ export const errorCodes = [] as const
 
 export type ReportKind = 'production-daily' | 'coordination-agenda'
 
-/** Order statuses after which an order is no longer late nor its escalations open. */
-export const closedOrderStatuses = ['shipped', 'delivered', 'completed', 'closed', 'cancelled', 'declined'] as const
+/** Order statuses after which an order is no longer late nor its escalations open: shipped and every later one (lib/order-status.ts). */
+export const closedOrderStatuses = shippedOrLater
 
 /** At most this many rows per list; the count says how many there are in all. */
 export const listLimit = 50

@@ -140,7 +140,7 @@ export function createHandler({
         }
       }
       const stockSufficient = stockShortages.length === 0
-      await orders.setStatus(order.orderNumber, stockSufficient ? 'stock-reserved' : 'stock-short', trx)
+      await orders.advance(order.orderNumber, stockSufficient ? 'stock-reserved' : 'stock-short', {}, trx)
       return { outcome: stockSufficient ? 'sufficient' : 'short', result: { stockSufficient, stockShortages } }
     })
     return complete(result)

@@ -22,14 +22,15 @@
  *          `order_events` row, in one transaction; a redelivered job returns the stored invoice.
  */
 import type { Knex } from 'knex'
-import { calendarDate, fromCents, toCents } from '../lib/repositories/support.ts'
+import { calendarDate } from '../lib/repositories/support.ts'
+import { amountKeyword, fromCents, toCents } from '../lib/money.ts'
 import { amountPattern, orderNumberPattern } from '../lib/schemas.ts'
 import { complete, stepKey, type Handler, type WorkerDeps } from '../lib/worker.ts'
 
 export const taskType = 'invoice-issue'
 
 /** Blank text is no amount (the stored contract, else the quote, is used); other text must read as one. */
-const amount = { type: ['number', 'string', 'null'], pattern: `${amountPattern}|^\\s*$` } as const
+const amount = { anyOf: [{ type: 'null' }, { type: 'string', pattern: '^\\s*$' }, { type: ['number', 'string'], pattern: amountPattern, [amountKeyword]: true }] } as const
 
 export const variablesSchema = {
   type: 'object',
@@ -145,7 +146,7 @@ export function createHandler(
         { order_number: orderNumber, amount: fromCents(toCents(basis.amount)), currency: basis.currency, due_date: dueDate, job_key: job.key },
         trx,
       )
-      await orders.setStatus(orderNumber, 'invoiced', trx)
+      await orders.advance(orderNumber, 'invoiced', {}, trx)
       const result: InvoiceVariable = {
         invoiceNumber: row.invoice_number,
         amount: fromCents(toCents(row.amount)),

@@ -4,16 +4,18 @@
  *
  * Reads:   refund {orderNumber, returnNumber?, amount, currency?, reason?, idempotencyKey?}, the
  *          local input of return-refund and shop-order; or, without it, order {orderNumber}
- *          (contract-order's cancellation, which maps nothing): the amount is then the sum of the
- *          order's `payments` rows.
+ *          (contract-order's cancellation, which maps nothing): all that is left to refund.
  * Writes:  refundResult {refundNumber, status, amount, currency, providerReference}
- * Errors:  REFUND_DECLINED with refundDeclineReason (shown by return-refund.refund-failed) and
- *          refundResult; the provider's decline is final, so it is never asked again.
- * Effects: the `refunds` row is inserted (or found) under its idempotency key before the provider
- *          is called with that key, and held (`select … for update`) across the call, so two runs
- *          of one job at once call the provider once; a row already succeeded or declined is
- *          answered from the row without calling. Its outcome and the `order_events` row commit
- *          together.
+ * Errors:  REFUND_DECLINED with refundDeclineReason (shown by the refund-failed forms) and
+ *          refundResult: the provider declined (final, so it is never asked again), or nothing
+ *          is left to refund (refundResult null, no refund row): finance is told why.
+ * Effects: a refund never exceeds what the order paid (its `payments` rows) minus what its other
+ *          refunds took (succeeded or under way): the amount asked is capped to that, in integer
+ *          cents, while the order row is locked. The `refunds` row is inserted (or found) under
+ *          its idempotency key before the provider is called with that key, and held
+ *          (`select … for update`) across the call, so two runs of one job at once call the
+ *          provider once; a row already succeeded or declined is answered from the row without
+ *          calling. Its outcome and the `order_events` row commit together.
  *
  * The key is `refundIdempotencyKey` of lib/repositories/refunds.ts: `return:<returnNumber>` or
  * `cancellation:<orderNumber>` (whichever path of the diagram cancels the order, so a closed and
@@ -21,7 +23,7 @@
  * for what is neither, the exchange price difference (`exchange:<orderNumber>:<requestId>`).
  */
 import { refundIdempotencyKey, type RefundRow } from '../lib/repositories/refunds.ts'
-import { money, toCents, type Money } from '../lib/repositories/support.ts'
+import { amountKeyword, fromCents, toCents, yuan } from '../lib/money.ts'
 import { amountPattern } from '../lib/schemas.ts'
 import { bpmnError, complete, stepKey, type Handler, type WorkerDeps } from '../lib/worker.ts'
 import type { OutsideServices } from '../lib/clients/outside-services.ts'
@@ -41,7 +43,7 @@ export const variablesSchema = {
         idempotencyKey: { type: ['string', 'null'] },
         orderNumber,
         returnNumber: { type: ['string', 'null'] },
-        amount: { type: ['number', 'string'], pattern: amountPattern },
+        amount: { type: ['number', 'string'], pattern: amountPattern, [amountKeyword]: true },
         currency: { type: ['string', 'null'], pattern: '^[A-Z]{3}$' },
         reason: { type: ['string', 'null'] },
       },
@@ -92,58 +94,68 @@ type StepOutcome = { refunded: true; refundResult: RefundResult } | { refunded: 
 const resultOf = (row: RefundRow, status: RefundRow['status'], extra: Partial<RefundResult> = {}): RefundResult => ({
   refundNumber: row.refund_number,
   status,
-  amount: toCents(row.amount) / 100,
+  amount: yuan(toCents(row.amount)),
   currency: row.currency,
   providerReference: row.provider_reference,
   ...extra,
 })
 
 export function createHandler({
+  db,
   refunds,
   payments,
   events,
   outside,
-}: Pick<WorkerDeps, 'refunds' | 'payments' | 'events'> & { outside: Pick<OutsideServices, 'payment'> }): Handler<Variables, ErrorCode> {
-  /** The refund asked for: the diagram's `refund`, or the whole payment of a cancelled contract order. */
-  async function requested(variables: Variables): Promise<RefundInput & { amount: Money }> {
-    if (variables.refund) {
-      const amount = money(variables.refund.amount)
-      if (toCents(amount) <= 0) {
-        throw new Error(`refund.amount must be above 0, got ${variables.refund.amount}: correct the refund input of the task (or do not route a zero refund here)`)
+}: Pick<WorkerDeps, 'db' | 'refunds' | 'payments' | 'events'> & { outside: Pick<OutsideServices, 'payment'> }): Handler<Variables, ErrorCode> {
+  /** The refund asked for, in cents: the diagram's `refund`, or (null) all that is left of a cancelled contract order's payments. */
+  function requested(variables: Variables): RefundInput & { cents: number | null } {
+    if (variables.refund) return { ...variables.refund, cents: toCents(variables.refund.amount) }
+    return { orderNumber: variables.order!.orderNumber, amount: 0, reason: 'order-cancelled', cents: null }
+  }
+
+  /**
+   * The refund's row: the one recorded before under its key, else a new one for what was asked,
+   * at most what the order paid (its `payments` rows) minus what other refunds took. When nothing
+   * is left to refund, no row is written and the reason is returned instead.
+   */
+  async function recorded(refund: ReturnType<typeof requested>, key: string): Promise<{ row: RefundRow } | { nothing: string }> {
+    const earlier = await refunds.findByIdempotencyKey(key)
+    if (earlier) return { row: earlier }
+    return db.transaction(async (trx) => {
+      await trx('orders').where({ order_number: refund.orderNumber }).forUpdate().first('order_number')
+      const { paid, refunded, refundable } = await refunds.refundableCents(refund.orderNumber, key, trx)
+      const cents = refund.cents === null ? refundable : Math.min(refund.cents, refundable)
+      if (cents <= 0) {
+        const asked = refund.cents === null ? '' : `, asked ${fromCents(refund.cents)}`
+        return { nothing: `nothing to refund on order ${refund.orderNumber}: paid ${fromCents(paid)} (payments), already refunded ${fromCents(refunded)}${asked}` }
       }
-      return { ...variables.refund, amount }
-    }
-    const number = variables.order!.orderNumber
-    const amount = await payments.totalForOrder(number)
-    if (toCents(amount) <= 0) {
-      throw new Error(`no payment recorded in payments for order ${number}, so there is nothing to refund: record the payment, or set orderPaid to false in Cockpit, then retry`)
-    }
-    const [first] = await payments.listForOrder(number)
-    return { orderNumber: number, amount, currency: first?.currency ?? 'CNY', reason: 'order-cancelled' }
+      const currency = refund.currency ?? (await payments.listForOrder(refund.orderNumber, trx))[0]?.currency ?? 'CNY'
+      const { row } = await refunds.insertOrGet(
+        { order_number: refund.orderNumber, return_number: refund.returnNumber ?? null, amount: fromCents(cents), currency, idempotency_key: key },
+        trx,
+      )
+      return { row }
+    })
   }
 
   return async (job) => {
-    const refund = await requested(job.variables)
+    const refund = requested(job.variables)
     const key = refundKey(refund)
     const clause = refund.returnNumber ? 'D3 退货 6' : 'D9 1.1'
-    const { row: recorded } = await refunds.insertOrGet({
-      order_number: refund.orderNumber,
-      return_number: refund.returnNumber ?? null,
-      amount: refund.amount,
-      currency: refund.currency ?? 'CNY',
-      idempotency_key: key,
-    })
+    const found = await recorded(refund, key)
+    if ('nothing' in found) {
+      // Nothing paid is left to refund: finance is told why (the REFUND_DECLINED task), and the history says so.
+      const reason = await events.once(stepKey(job, refund.orderNumber, clause), async () => ({ outcome: 'nothing-to-refund', result: found.nothing }))
+      return bpmnError('REFUND_DECLINED', `refund ${key} not possible: ${reason}`, { refundDeclineReason: reason, refundResult: null })
+    }
 
-    // The row is held across the provider call: a concurrent run of this refund waits, then
-    // finds it answered. Only a row still `requested` asks the provider; the key makes a repeated
-    // ask (after a crash between the answer and the commit) harmless.
-    const outcome = await refunds.hold(recorded.refund_number, async (row, held) => {
+    const outcome = await refunds.hold(found.row.refund_number, async (row, held) => {
       const answer =
         row.status === 'requested'
           ? await outside.payment.refund({
               idempotencyKey: row.idempotency_key,
               orderNumber: row.order_number,
-              amount: toCents(row.amount) / 100,
+              amount: yuan(toCents(row.amount)),
               currency: row.currency,
               reason: refund.reason ?? (refund.returnNumber ? 'return' : 'order-cancelled'),
             })

@@ -72,7 +72,7 @@ export function createHandler({
         { order_number: order.orderNumber, lines: lines.map((line) => ({ ...line, committedDate })), job_key: job.key },
         trx,
       )
-      await orders.setStatus(order.orderNumber, 'production-instructed', trx)
+      await orders.advance(order.orderNumber, 'production-instructed', {}, trx)
       const result: ProductionInstruction = {
         productionOrderNumber: row.production_order_number,
         instructedAt: new Date(row.instructed_at).toISOString(),

@@ -14,7 +14,8 @@
  *          currency and basis
  * Errors:  none. A line whose product is not in the catalogue fails the job (incident): add the
  *          product to `products` or correct the order, then retry.
- * Effects: one `quotes` row per job (key: job key), order status `quoted` and one
+ * Effects: one `quotes` row per job (key: job key), order status `quoted` (with the
+ *          classification priced by and review outcome accepted) and one
  *          `order_events` row, in one transaction; a redelivered job returns the stored quote.
  */
 import type { Knex } from 'knex'
@@ -166,7 +167,8 @@ export function createHandler({
         { order_number: order.orderNumber, basis: regular ? 'price-list' : 'special-modification', amount: fromCents(total), lines, job_key: job.key },
         trx,
       )
-      await orders.setStatus(order.orderNumber, 'quoted', trx)
+      // The quote follows the review that accepted the order (D2 一.二): its outcome and the class priced by are recorded with it.
+      await orders.advance(order.orderNumber, 'quoted', { classification: regular ? 'regular' : 'non-regular', review_outcome: 'accepted' }, trx)
       const result: QuoteVariable = {
         quoteNumber: row.quote_number,
         basis: row.basis,

@@ -12,10 +12,12 @@
  * Effects: the `returns` row (inserted when missing) gets the inspected items, the refund
  *          decision with what was refunded, and its final status: refunded when money went back
  *          (by the provider, per the `refunds` row of `return:<returnNumber>`, or by hand),
- *          else closed; with the `order_events` row, in one transaction.
+ *          else closed; the order's status returned, partially-refunded or refunded (what went
+ *          back against its payments, `orderStatusAfterReturn`); with the `order_events` row, in
+ *          one transaction.
  */
 import { refundIdempotencyKey } from '../lib/repositories/refunds.ts'
-import { toCents } from '../lib/repositories/support.ts'
+import { toCents, yuan } from '../lib/money.ts'
 import { complete, stepKey, type Handler, type WorkerDeps } from '../lib/worker.ts'
 import { returnRequestSchema } from '../lib/schemas.ts'
 
@@ -55,7 +57,16 @@ export interface ReturnRecord {
   amountRefunded: number
 }
 
-export function createHandler({ returns, refunds, events }: Pick<WorkerDeps, 'returns' | 'refunds' | 'events'>): Handler<Variables, never> {
+/**
+ * The order's status once the return is done: refunded when what it paid has all gone back,
+ * partially-refunded when some has, returned when the goods came back without a refund.
+ */
+export function orderStatusAfterReturn(paidCents: number, refundedCents: number, refundedNow: boolean): 'returned' | 'partially-refunded' | 'refunded' {
+  if (!refundedNow) return 'returned'
+  return refundedCents >= paidCents ? 'refunded' : 'partially-refunded'
+}
+
+export function createHandler({ returns, refunds, orders, events }: Pick<WorkerDeps, 'returns' | 'refunds' | 'orders' | 'events'>): Handler<Variables, never> {
   return async (job) => {
     const { returnRequest: request, inspection, refundDecision, refundAmount, refundFailure } = job.variables
     const result = await events.once(stepKey(job, request.orderNumber, 'D3 退货 7'), async (trx) => {
@@ -74,10 +85,10 @@ export function createHandler({ returns, refunds, events }: Pick<WorkerDeps, 're
       let amountRefunded = 0
       if (refundRow?.status === 'succeeded') {
         refund = 'provider'
-        amountRefunded = toCents(refundRow.amount) / 100
+        amountRefunded = yuan(toCents(refundRow.amount))
       } else if (refundFailure?.resolution === 'refunded-manually') {
         refund = 'manual'
-        amountRefunded = typeof refundFailure.amountRefunded === 'number' ? refundFailure.amountRefunded : 0
+        amountRefunded = typeof refundFailure.amountRefunded === 'number' ? yuan(toCents(refundFailure.amountRefunded)) : 0
       } else if (refundRow?.status === 'declined' || refundFailure) {
         refund = 'declined-not-refunded'
       }
@@ -103,6 +114,10 @@ export function createHandler({ returns, refunds, events }: Pick<WorkerDeps, 're
       )
       const status = refund === 'provider' || refund === 'manual' ? 'refunded' : 'closed'
       await returns.setStatus(request.returnNumber, status, trx)
+      // A refund by hand has no refunds row: its amount counts on top of the rows.
+      const { paid, refunded } = await refunds.refundableCents(request.orderNumber, '', trx)
+      const manual = refund === 'manual' ? toCents(amountRefunded) : 0
+      await orders.advance(request.orderNumber, orderStatusAfterReturn(paid, refunded + manual, status === 'refunded'), {}, trx)
       const record: ReturnRecord = { returnNumber: request.returnNumber, status, refund, amountRefunded }
       return { outcome: status, result: { returnRecord: record } }
     })

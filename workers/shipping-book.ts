@@ -10,9 +10,10 @@
  *          shipment.report-delay): the goods cannot go on time
  * Effects: the `shipments` row is inserted (or found) under `shipping-book:<element instance key>`
  *          before the carrier is called with that key, and held (`select … for update`) across the
- *          call, so two runs of one job at once book once; the booking (or the refusal) and the
- *          `order_events` row commit together. A redelivered job is answered from the row without
- *          calling again; a booking after a reported delay is a new element instance, so a new one.
+ *          call, so two runs of one job at once book once; the booking (with the order status
+ *          shipped) or the refusal, and the `order_events` row, commit together. A redelivered job
+ *          is answered from the row without calling again; a booking after a reported delay is a
+ *          new element instance, so a new one.
  */
 import type { Knex } from 'knex'
 import type { Address, BookingResult, Parcel } from '../lib/clients/carrier.ts'
@@ -137,7 +138,7 @@ export async function recordBooking(trx: Knex, shipmentNumber: string, booking: 
 export const refusalText = (reason: string, code: string) => `carrier refused the booking: ${reason} (${code})`
 
 export function createHandler(
-  { shipments, events, outside }: Pick<WorkerDeps, 'shipments' | 'events'> & { outside: Pick<OutsideServices, 'carrier'> },
+  { shipments, orders, events, outside }: Pick<WorkerDeps, 'shipments' | 'orders' | 'events'> & { outside: Pick<OutsideServices, 'carrier'> },
   today = () => chinaDate(),
 ): Handler<Variables, ErrorCode> {
   return async (job) => {
@@ -177,6 +178,7 @@ export function createHandler(
           }
           if (answer?.booked) {
             await recordBooking(trx, row.shipment_number, answer)
+            await orders.advance(orderNumber, 'shipped', {}, trx)
             const booking = { carrier: answer.carrier, trackingNumber: answer.trackingNumber, bookedOn: today(), expectedDeliveryDate: answer.expectedDeliveryDate }
             return { outcome: 'booked', result: { booked: true, booking } }
           }
@@ -184,6 +186,7 @@ export function createHandler(
             const reason = (row.damage_description ?? 'the carrier refused the booking').replace(/^carrier refused the booking: /, '')
             return { outcome: 'refused', result: { booked: false, carrierRefusal: { carrier: null, code: 'refused', reason } } }
           }
+          await orders.advance(orderNumber, 'shipped', {}, trx)
           return { outcome: 'booked', result: { booked: true, booking: bookingOf(row, chinaDate(new Date(row.booked_at))) } }
         },
         held,

@@ -2,6 +2,9 @@
 import type { FastifyInstance } from 'fastify'
 import { idempotencyHeaders, once } from '../idempotency.ts'
 import { ApiProblem, notFound, problems } from '../problems.ts'
+import { toCents, yuan } from '../../lib/money.ts'
+import { returnable } from '../../lib/order-status.ts'
+import { createRefundRepository } from '../../lib/repositories/refunds.ts'
 import { orderNumberPattern } from '../../lib/schemas.ts'
 import { amount, dateTime, sku, text } from '../schemas.ts'
 import type { ApiDeps } from '../server.ts'
@@ -23,7 +26,7 @@ const returnBody = {
     reason: text(2000, 'Reason in the customer\'s words.'),
     reasonKind: { enum: ['customer-own-reason', 'defective', 'wrong-item', 'damaged-by-customer'], description: 'Reason class the refund-decision table reads.' },
     tagsAndPackagingIntact: { type: 'boolean' },
-    amountPaid: amount,
+    amountPaid: { ...amount, description: 'What the customer paid, as the integrator knows it: it may only narrow the amount paid on record (the order\'s payments minus its refunds), never raise it.' },
   },
 } as const
 
@@ -81,19 +84,26 @@ export function caseRoutes(app: FastifyInstance, deps: ApiDeps): void {
     schema: {
       tags: ['returns and service'],
       summary: 'Request a return',
-      description: 'Stores the return and starts return-refund (review, pickup, inspection, refund decision, refund exactly once).',
+      description: 'Stores the return and starts return-refund (review, pickup, inspection, refund decision, refund exactly once). Only for an order delivered to the customer (status delivered, invoiced, completed, returned or partially-refunded), else 409 order-not-delivered. The amount paid the refund is computed from is the order\'s payments minus what was refunded already (amountPaid may only narrow it).',
       headers: idempotencyHeaders,
       body: returnBody,
-      response: { 201: returnAccepted, ...problems(400, 401, 403, 404, 413, 415, 422, 503) },
+      response: { 201: returnAccepted, ...problems(400, 401, 403, 404, 409, 413, 415, 422, 503) },
     },
   }, async (request, reply) => {
     const body = request.body as { orderNumber: string; items: unknown[]; reason: string; reasonKind?: string; tagsAndPackagingIntact: boolean; amountPaid?: number }
     return once(db, request, reply, async (trx, _key, onRollback) => {
-      if (!(await trx('orders').where({ order_number: body.orderNumber }).first('order_number'))) throw notFound('order', body.orderNumber)
+      const order = await trx('orders').where({ order_number: body.orderNumber }).first('order_number', 'status')
+      if (!order) throw notFound('order', body.orderNumber)
+      if (!returnable.includes(order.status)) {
+        throw new ApiProblem(409, 'order-not-delivered', 'The order was not delivered',
+          `Order ${body.orderNumber} is ${order.status}: a return is accepted only once the goods reached the customer (${returnable.join(', ')}).`)
+      }
+      const { refundable } = await createRefundRepository(trx).refundableCents(body.orderNumber, '', trx)
+      const amountPaid = yuan(body.amountPaid === undefined ? refundable : Math.min(toCents(body.amountPaid), refundable))
       const [row] = await trx('returns')
         .insert({ order_number: body.orderNumber, reason: body.reason, reason_kind: body.reasonKind ?? null, items: JSON.stringify(body.items) })
         .returning(['return_number', 'requested_at'])
-      const returnRequest = { returnNumber: row.return_number, ...body, receivedAt: new Date(row.requested_at).toISOString() }
+      const returnRequest = { returnNumber: row.return_number, ...body, amountPaid, receivedAt: new Date(row.requested_at).toISOString() }
       const started = await engine.startProcess({
         processKey: 'return-refund', businessKey: body.orderNumber, orderNumber: body.orderNumber, variables: { returnRequest, returnNumber: row.return_number },
       }).catch(engineProblem('return-refund'))

@@ -10,6 +10,7 @@ import type { FastifyInstance } from 'fastify'
 import type { Knex } from 'knex'
 import { sha256 } from '../auth.ts'
 import { createEventOutboxRepository } from '../../lib/repositories/event-outbox.ts'
+import { shippedOrLater } from '../../lib/order-status.ts'
 import { idempotencyHeaders, once } from '../idempotency.ts'
 import { ApiProblem, notFound, problems } from '../problems.ts'
 import { amount, date, dateTime, eventAccepted, orderNumberParams, text } from '../schemas.ts'
@@ -50,8 +51,8 @@ const orderProcess = (channel: 'contract' | 'shop') => [channel === 'contract' ?
 
 const object = (required: string[], properties: Record<string, unknown>) => ({ type: 'object', required, additionalProperties: false, properties })
 
-/** Order statuses and shipments after which a cancellation is refused (contract-order ORDER_CANCEL). */
-const finishedStatuses = ['shipped', 'delivered', 'completed', 'closed', 'cancelled', 'declined']
+/** Order statuses after which a cancellation is refused (contract-order ORDER_CANCEL): shipped and every later one (the final ones among them). */
+const finishedStatuses: readonly string[] = shippedOrLater
 
 const events: EventRoute[] = [
   {

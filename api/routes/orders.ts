@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify'
 import type { Knex } from 'knex'
 import { sha256 } from '../auth.ts'
 import { idempotencyHeaders, once } from '../idempotency.ts'
+import { money } from '../../lib/money.ts'
 import { createEventOutboxRepository } from '../../lib/repositories/event-outbox.ts'
 import { flowNodes, incidents, instanceTree, openTasks, recordedInstanceKeys } from '../order-state.ts'
 import { ApiProblem, notFound, problems } from '../problems.ts'
@@ -82,6 +83,12 @@ export function orderRoutes(app: FastifyInstance, deps: ApiDeps): void {
         status: 'received',
         data: JSON.stringify({ ...order, customerNumber: number }),
       })
+      // A paid shop order's payment is on record like any other (returns and refunds are computed from payments).
+      if (body.channel === 'shop' && body.payment) {
+        await trx('payments').insert({
+          order_number: orderNumber, kind: 'full', amount: money(body.payment.amount), currency: 'CNY', received_at: body.payment.paidAt, message_id: `order-placed:${orderNumber}`,
+        })
+      }
       // A contract line without a model is completed by the sales assistant (D1 第4条 3); order-validate writes the lines then.
       if (body.lines.every((l) => l.model)) {
         await trx('order_lines').insert(body.lines.map((l, i) => ({
@@ -134,6 +141,7 @@ export function orderRoutes(app: FastifyInstance, deps: ApiDeps): void {
       priority: order.priority,
       status: order.status,
       classification: order.classification,
+      reviewOutcome: order.review_outcome,
       processInstanceKey: order.process_instance_key,
       processState: null as string | null,
       engineAvailable: true,

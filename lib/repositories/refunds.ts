@@ -1,6 +1,6 @@
 /** Refunds through the payment provider, exactly once per return or cancellation. */
 import type { Knex } from 'knex'
-import { insertOrGet, type InsertOrGet, type Money } from './support.ts'
+import { insertOrGet, toCents, type InsertOrGet, type Money } from './support.ts'
 
 export type RefundStatus = 'requested' | 'succeeded' | 'declined'
 
@@ -41,6 +41,23 @@ export function createRefundRepository(db: Knex) {
      */
     async insertOrGet(refund: Refund, trx: Knex = db): Promise<InsertOrGet<RefundRow>> {
       return insertOrGet<RefundRow>(trx, 'refunds', { ...refund }, ['idempotency_key'])
+    },
+    /**
+     * What the order may still get back, in cents: its `payments` rows minus the refunds other
+     * than `exceptKey` that went back or are under way (succeeded or requested). A refund recorded
+     * from it is recorded in a transaction that locks the order row first, so two refunds of one
+     * order at once see each other.
+     */
+    async refundableCents(orderNumber: string, exceptKey: string, trx: Knex = db): Promise<{ paid: number; refunded: number; refundable: number }> {
+      const paidRow = await trx('payments').where({ order_number: orderNumber }).first(trx.raw('coalesce(sum(amount), 0)::numeric(12,2)::text as total'))
+      const refundedRow = await trx('refunds')
+        .where({ order_number: orderNumber })
+        .whereIn('status', ['requested', 'succeeded'])
+        .whereNot({ idempotency_key: exceptKey })
+        .first(trx.raw('coalesce(sum(amount), 0)::numeric(12,2)::text as total'))
+      const paid = toCents(paidRow.total)
+      const refunded = toCents(refundedRow.total)
+      return { paid, refunded, refundable: Math.max(0, paid - refunded) }
     },
     async findByIdempotencyKey(key: string, trx: Knex = db): Promise<RefundRow | undefined> {
       return trx('refunds').where({ idempotency_key: key }).first()

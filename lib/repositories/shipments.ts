@@ -75,6 +75,14 @@ export function createShipmentRepository(db: Knex) {
         .returning('*')
       return row && fromDb(row)
     },
+    /** The order's outbound bookings (shipping-book's, not return pickups) still under way are delivered now. */
+    async markDelivered(orderNumber: string, trx: Knex = db): Promise<number> {
+      return trx('shipments')
+        .where({ order_number: orderNumber })
+        .whereIn('status', ['booked', 'dispatched'])
+        .whereLike('idempotency_key', 'shipping-book:%')
+        .update({ status: 'delivered', delivered_at: trx.fn.now(), updated_at: trx.fn.now() })
+    },
   }
 }
 

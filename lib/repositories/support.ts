@@ -1,38 +1,10 @@
 /**
- * What the repositories share: money as exact decimal strings, calendar dates as YYYY-MM-DD,
+ * What the repositories share: money as exact decimal strings (lib/money.ts), calendar dates as YYYY-MM-DD,
  * and the insert-or-get that makes a redelivered job find the row its first delivery wrote.
  */
 import type { Knex } from 'knex'
 
-/**
- * A numeric(12,2) amount as PostgreSQL returns it: a decimal string such as "1234.50". The
- * driver's default is kept (no global type parser) so no amount ever passes through a float;
- * compute in integer cents with `toCents` / `fromCents`.
- */
-export type Money = string
-
-/** An amount in integer cents (fen) from a Money string or a number of yuan. */
-export function toCents(amount: Money | number): number {
-  if (typeof amount === 'number') {
-    if (!Number.isFinite(amount)) throw new Error(`not an amount: ${amount}`)
-    return Math.round(amount * 100 + Math.sign(amount) * 1e-6)
-  }
-  const match = /^(-)?(\d+)(?:\.(\d{1,2}))?$/.exec(amount.trim())
-  if (!match) throw new Error(`not an amount: "${amount}"`)
-  const cents = Number(match[2]) * 100 + Number((match[3] ?? '').padEnd(2, '0'))
-  return match[1] ? -cents : cents
-}
-
-/** Integer cents as a Money string with two decimals. */
-export function fromCents(cents: number): Money {
-  if (!Number.isInteger(cents)) throw new Error(`not a whole number of cents: ${cents}`)
-  const sign = cents < 0 ? '-' : ''
-  const abs = Math.abs(cents)
-  return `${sign}${Math.floor(abs / 100)}.${String(abs % 100).padStart(2, '0')}`
-}
-
-/** Normalises an amount (string or number of yuan) to a Money string: money(12.5) === "12.50". */
-export const money = (amount: Money | number): Money => fromCents(toCents(amount))
+export { fromCents, money, toCents, type Money } from '../money.ts'
 
 /** A calendar date, YYYY-MM-DD. */
 export type CalendarDate = string

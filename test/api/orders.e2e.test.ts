@@ -3,11 +3,17 @@
  * with POST /orders, paid and delivered through the event endpoints, its human steps completed
  * through the engine's user-task REST API (as Tasklist would), until the instance completes; then
  * its history lists every step with actor, time and clause, and the CSV export matches the JSON.
+ * The shop order is then returned in part and partially refunded; a contract order goes the whole
+ * way too. At each stage `GET /orders/{number}` is read and its status asserted; the readings are
+ * written to data/artifacts/api/order-transcript.md (the closing note's transcript).
  */
+import { mkdir, writeFile } from 'node:fs/promises'
+import path from 'node:path'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { demoContractOrder, seedDemoCatalogue } from '../../lib/seed.ts'
 import { createEngineRest, toEngineVariables } from '../../lib/engine-rest.ts'
+import { dataDir } from '../../lib/config.ts'
 import { calledInstance, config, eventually, search, waitUserTask, withWorkers } from '../helpers.ts'
 import { keys, newKey, openApi } from './support.ts'
 
@@ -18,8 +24,12 @@ test.before(async () => {
   await seedDemoCatalogue(db)
   api = await openApi({ db })
 })
+const transcript: string[] = ['# Orders driven through the API: `GET /orders/{number}` before and after each stage', '']
 test.after(async () => {
   await api?.close()
+  const dir = path.join(dataDir(config), 'artifacts', 'api')
+  await mkdir(dir, { recursive: true })
+  await writeFile(path.join(dir, 'order-transcript.md'), `${transcript.join('\n')}\n`)
 })
 
 const post = (url: string, payload: unknown) =>
@@ -28,6 +38,34 @@ const get = (url: string, key: string = keys.auditor) => api.app.inject({ method
 
 const chinaDate = (at: Date) => new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai' }).format(at)
 const daysFromNow = (days: number) => chinaDate(new Date(Date.now() + days * 86400000))
+
+interface OrderView {
+  status: string
+  classification: string | null
+  reviewOutcome: string | null
+  processState: string | null
+  currentSteps: { bpmnProcessId: string; elementId: string }[]
+  openUserTasks: { elementId: string }[]
+  events: { message: string; state: string }[]
+}
+
+/**
+ * Reads GET /orders/{number} once the order stands at `status` (the step that writes it commits
+ * before the process moves on, so this waits for the worker, not for time), and adds the reading
+ * to the transcript under `stage`.
+ */
+async function stage(orderNumber: string, what: string, status: string): Promise<OrderView> {
+  const view = await eventually(`${orderNumber} ${status} (${what})`, async () => {
+    const answer = await get(`/orders/${orderNumber}`, keys.integrator)
+    const body = answer.json() as OrderView
+    return body.status === status && body
+  })
+  const steps = view.currentSteps.map((s) => `${s.bpmnProcessId}/${s.elementId}`).join(', ') || '—'
+  transcript.push(
+    `- **${what}** → \`GET /orders/${orderNumber}\`: status \`${view.status}\`, classification \`${view.classification}\`, review \`${view.reviewOutcome}\`, process ${view.processState}; current steps: ${steps}; open tasks: ${view.openUserTasks.map((t) => t.elementId).join(', ') || '—'}`,
+  )
+  return view
+}
 
 /** Who does each human step: the demo user of the task's candidate group (user id = group id). */
 const staff: Record<string, string> = {
@@ -66,11 +104,11 @@ function parseCsv(text: string): string[][] {
   return rows
 }
 
-test('a shop order placed, paid, picked, shipped, delivered and settled through the API; its history and exports', async () => {
+test('a shop order placed, paid, picked, shipped, delivered, settled, then returned in part and partially refunded through the API; its history and exports', async () => {
   const placed = await post('/orders', {
     channel: 'shop',
     customer: { name: 'Zhang Wei', phone: '+86 138 0000 0004' },
-    lines: [{ sku: 'PP-24C6', productName: 'Patch panel 配线面板 24-port Cat6', quantity: 1, unitPrice: 260 }],
+    lines: [{ sku: 'PP-24C6', productName: 'Patch panel 配线面板 24-port Cat6', quantity: 2, unitPrice: 19.99 }],
     deliveryAddress: 'Yuexiu District, Guangzhou',
     shippingMethod: 'express',
     deliveryDate: daysFromNow(5),
@@ -78,9 +116,11 @@ test('a shop order placed, paid, picked, shipped, delivered and settled through 
   assert.is(placed.statusCode, 201, placed.body)
   const { orderNumber, processInstanceKey: key } = placed.json()
   assert.match(orderNumber, /^SO-\d{4}-\d{6}$/)
+  transcript.push(`## Shop order ${orderNumber} (2 × 19.99, paid 39.98, one returned)`, '')
+  await stage(orderNumber, 'placed (POST /orders)', 'received')
 
   await eventually('the wait for payment', async () => (await search.flowNodes(key)).some((n) => n.flowNodeId === 'PAYMENT_RECEIVED'))
-  const paid = await post(`/orders/${orderNumber}/payments`, { amount: 260, reference: 'ALIPAY-20261124-0001' })
+  const paid = await post(`/orders/${orderNumber}/payments`, { amount: 39.98, reference: 'ALIPAY-20261124-0001' })
   assert.is(paid.statusCode, 202, paid.body)
   assert.is((await db('payments').where({ order_number: orderNumber })).length, 1)
 
@@ -95,7 +135,10 @@ test('a shop order placed, paid, picked, shipped, delivered and settled through 
   assert.equal(confirm.candidateGroups, ['customer-service'])
   assert.ok('dueDate' in confirm)
 
+  await stage(orderNumber, 'paid 39.98 (POST /payments)', 'received')
+
   await completeTask(key, 'CONFIRM_ORDER', { orderConfirmation: { itemsChecked: true, deliveryAddress: 'Yuexiu District, Guangzhou', outcome: 'confirmed' } })
+  await stage(orderNumber, 'confirmed by customer service; stock checked', 'stock-reserved')
   await completeTask(key, 'PICK_QC_PACK', { packing: { allItemsPicked: true, qualityChecked: true, packed: true, packageCount: 1 } })
   const shipment = await calledInstance(key, 'shipment')
   await completeTask(shipment, 'SHIPPING_INSTRUCTION', {
@@ -105,6 +148,7 @@ test('a shop order placed, paid, picked, shipped, delivered and settled through 
     shippingDocuments: { shippingRequest: true, outboundSlip: true, carrierReceipt: true, sentAt: new Date().toISOString() },
   })
   await eventually('the wait for delivery', async () => (await search.flowNodes(shipment)).some((n) => n.flowNodeId === 'AWAIT_DELIVERY'))
+  await stage(orderNumber, 'picked, packed, carrier booked, documents sent', 'shipped')
   // The carrier's webhook: one event, kept in the outbox, reaches the shipment now and the shop order's receipt wait once it opens.
   const delivered = await post(`/orders/${orderNumber}/delivery-confirmations`, { deliveredOn: daysFromNow(2), signedBy: 'Zhang Wei', damaged: false, carrier: 'SF Express' })
   assert.is(delivered.statusCode, 202, delivered.body)
@@ -112,8 +156,35 @@ test('a shop order placed, paid, picked, shipped, delivered and settled through 
     const rows = await db('event_outbox').where({ message_id: delivered.json().messageId })
     return rows.length === 2 && rows.every((r) => r.state === 'correlated')
   })
-  await completeTask(key, 'SETTLEMENT', { settlement: { statementNumber: `ST-${orderNumber}`, settledOn: daysFromNow(0), amount: 260 } })
+  await stage(orderNumber, 'delivery confirmed by the carrier webhook', 'delivered')
+  await completeTask(key, 'SETTLEMENT', { settlement: { statementNumber: `ST-${orderNumber}`, settledOn: daysFromNow(0), amount: 39.98 } })
   await eventually('the order COMPLETED', async () => (await search.processInstanceState(key)) === 'COMPLETED')
+  assert.equal(await stage(orderNumber, 'settled by finance', 'completed').then((v) => [v.classification, v.processState]), [null, 'COMPLETED'])
+
+  // One of the two panels comes back defective: the amount paid comes from the payments (39.98).
+  const returned = await post('/returns', {
+    orderNumber, items: [{ sku: 'PP-24C6', productName: 'Patch panel 配线面板 24-port Cat6', quantity: 1, unitPrice: 19.99 }],
+    reason: 'port 7 dead', reasonKind: 'defective', tagsAndPackagingIntact: true,
+  })
+  assert.is(returned.statusCode, 201, returned.body)
+  const { returnNumber, processInstanceKey: returnKey } = returned.json()
+  assert.is(((await search.variables(returnKey)).returnRequest as { amountPaid: number }).amountPaid, 39.98)
+  await stage(orderNumber, `return ${returnNumber} requested (POST /returns)`, 'completed')
+  await completeTask(returnKey, 'REVIEW_RETURN', { returnReview: { decision: 'approve', returnMethod: 'drop-off', costsExplained: true, comment: 'defective' } })
+  await eventually('the wait for the returned goods', async () => (await search.flowNodes(returnKey)).some((n) => n.flowNodeId === 'RETURN_RECEIVED'))
+  assert.is((await post(`/orders/${orderNumber}/returned-goods`, { returnNumber, receivedAt: new Date().toISOString() })).statusCode, 202)
+  await completeTask(returnKey, 'INSPECT_RETURN', {
+    inspection: {
+      items: [{ sku: 'PP-24C6', productName: 'Patch panel', quantityRequested: 1, quantityReceived: 1, unitPrice: 19.99 }],
+      itemState: 'defective', tagsAndPackagingIntact: true, reasonConfirmed: true, inspectedOn: new Date().toISOString(), findings: 'port 7 dead',
+    },
+  })
+  await eventually('the return COMPLETED', async () => (await search.processInstanceState(returnKey)) === 'COMPLETED')
+  await stage(orderNumber, 'returned goods received, inspected, 19.99 refunded', 'partially-refunded')
+  assert.equal((await db('refunds').where({ order_number: orderNumber })).map((r) => [r.amount, r.status]), [['19.99', 'succeeded']])
+  const unpaid = await post('/orders', { channel: 'shop', customer: { name: 'Zhang Wei' }, lines: [{ sku: 'PP-24C6', productName: 'P', quantity: 1, unitPrice: 0.07 }], deliveryAddress: 'Guangzhou' })
+  const early = await post('/returns', { orderNumber: unpaid.json().orderNumber, items: [{ sku: 'PP-24C6', productName: 'P', quantity: 1, unitPrice: 0.07 }], reason: 'r', tagsAndPackagingIntact: true })
+  assert.equal([early.statusCode, early.json().code], [409, 'order-not-delivered'], 'no return before delivery')
 
   const history = await eventually('the history with every step ended', async () => {
     const answer = await get(`/orders/${orderNumber}/history`)
@@ -122,7 +193,9 @@ test('a shop order placed, paid, picked, shipped, delivered and settled through 
     const steps = body.items.filter((i: { kind: string }) => i.kind === 'step' || i.kind === 'user-task')
     return steps.some((s: { elementId: string }) => s.elementId === 'ORDER_COMPLETED') && steps.every((s: { state: string }) => s.state === 'COMPLETED') && body
   })
-  assert.equal(history.processInstanceKeys.sort(), [key, shipment].sort())
+  // The order's own instances; an engine reused across test databases may also hold instances of an
+  // earlier run under the same order number (the numbers restart with each database).
+  for (const instance of [key, shipment, returnKey]) assert.ok(history.processInstanceKeys.includes(instance), `history covers ${instance}`)
   const steps = history.items.filter((i: { kind: string }) => i.kind === 'step' || i.kind === 'user-task')
   for (const item of history.items) {
     assert.ok(item.actor, `actor of ${item.elementId ?? item.details.step}`)
@@ -175,6 +248,10 @@ test('a contract order placed, reviewed, signed, paid, shipped, invoiced and set
   const { orderNumber, processInstanceKey: key } = placed.json()
   const reached = (instance: string, id: string) =>
     eventually(`${id} in ${instance}`, async () => (await search.flowNodes(instance)).some((n) => n.flowNodeId === id))
+  transcript.push('', `## Contract order ${orderNumber} (2 patch panels, contract 520.00)`, '')
+  await stage(orderNumber, 'placed (POST /orders)', 'received')
+  await reached(key, 'WORKSHOP_REVIEW')
+  await stage(orderNumber, 'checked complete, classified, copies sent; at the workshop review', 'validated')
 
   await completeTask(key, 'WORKSHOP_REVIEW', { workshopReview: { deliveryDate: '2027-03-01', decision: 'feasible', note: 'capacity free' } })
   await completeTask(key, 'DRAFT_CONTRACT', {
@@ -182,11 +259,13 @@ test('a contract order placed, reviewed, signed, paid, shipped, invoiced and set
     paymentCollection: { remindOn: '2027-06-01' },
   })
   await reached(key, 'CONTRACT_SIGNED')
+  assert.equal(await stage(orderNumber, 'reviewed feasible, quoted, contract drafted', 'quoted').then((v) => [v.classification, v.reviewOutcome]), ['regular', 'accepted'])
   assert.is((await post(`/orders/${orderNumber}/contract-signed`, { signedOn: daysFromNow(0), signedBy: 'Zhang San', contractNumber: `HT-${orderNumber}` })).statusCode, 202)
   await reached(key, 'PAYMENT_RECEIVED')
   assert.is((await post(`/orders/${orderNumber}/payments`, { amount: 520, kind: 'full', reference: 'BANK-TT-0001' })).statusCode, 202)
 
   const shipment = await calledInstance(key, 'shipment')
+  await stage(orderNumber, 'signed and paid (contract effective), production instructed, stock reserved', 'stock-reserved')
   await completeTask(shipment, 'SHIPPING_INSTRUCTION', {
     shippingInstruction: { contractChecked: true, paymentChecked: true, dispatchDate: daysFromNow(0), deliveryDate: '2027-03-01', deliveryAddress: '88 Tianhe Road, Guangzhou 510620' },
   })
@@ -194,12 +273,18 @@ test('a contract order placed, reviewed, signed, paid, shipped, invoiced and set
   await completeTask(shipment, 'PICK_AND_PACK', { packing: { allItemsPresent: true, marked: true, packageCount: 1, grossWeightKg: 6 } })
   await completeTask(shipment, 'SHIPPING_DOCUMENTS', { shippingDocuments: { shippingRequest: true, outboundSlip: true, carrierReceipt: true, sentAt: new Date().toISOString() } })
   await reached(shipment, 'AWAIT_DELIVERY')
+  await stage(orderNumber, 'shipping instruction, approval, pick and pack, carrier booked, documents', 'shipped')
   assert.is((await post(`/orders/${orderNumber}/delivery-confirmations`, { deliveredOn: daysFromNow(2), signedBy: 'Zhang San', damaged: false })).statusCode, 202)
   await reached(key, 'AWAIT_BALANCE')
+  await stage(orderNumber, 'delivered (carrier webhook), invoice issued', 'invoiced')
   assert.is((await post(`/orders/${orderNumber}/payments`, { amount: 0.01, kind: 'balance', reference: 'BANK-TT-0002' })).statusCode, 202)
   await completeTask(key, 'FINANCE_SETTLEMENT', { financeSettlement: { revenue: 520, cost: 300, receivablesCleared: true } })
   await completeTask(key, 'CUSTOMER_FOLLOW_UP', { followUp: { contactedOn: daysFromNow(7), satisfaction: 'satisfied', feedback: 'arrived in good order' } })
   await eventually('the order COMPLETED', async () => (await search.processInstanceState(key)) === 'COMPLETED')
+  const done = await stage(orderNumber, 'balance received, settled by finance, customer followed up', 'completed')
+  assert.equal([done.classification, done.reviewOutcome, done.processState], ['regular', 'accepted', 'COMPLETED'])
+  const late = await post(`/orders/${orderNumber}/cancellation`, { reason: 'too late' })
+  assert.equal([late.statusCode, late.json().code], [409, 'order-already-shipped'])
 
   assert.equal((await db('payments').where({ order_number: orderNumber }).orderBy('id')).map((p) => [p.kind, Number(p.amount)]), [['full', 520], ['balance', 0.01]])
   const history = await eventually('the history with the order completed', async () => {

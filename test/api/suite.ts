@@ -167,6 +167,9 @@ export function runApiSuite(name: string, open: () => Promise<{ db: Knex; close:
     { name: 'a payment into an unknown order', url: '/orders/CO-2026-99999999/payments', payload: { amount: 100 }, status: 404, code: 'order-not-found' },
     { name: 'a payment of zero', url: '/orders/CO-2026-99999999/payments', payload: { amount: 0 }, status: 400, code: 'invalid-request', path: '/body/amount' },
     { name: 'a payment in fractions of a fen', url: '/orders/CO-2026-99999999/payments', payload: { amount: 10.001 }, status: 400, code: 'invalid-request', path: '/body/amount' },
+    { name: 'a unit price in fractions of a fen', url: '/orders', payload: { ...shopOrder(), lines: [{ sku: 'PP-24C6', productName: 'P', quantity: 1, unitPrice: 19.999 }] }, status: 400, code: 'invalid-request', path: '/body/lines/0/unitPrice' },
+    { name: 'a return paid in fractions of a fen', url: '/returns', payload: { orderNumber: order.orderNumber, items: [{ sku: 'PP-24C6', productName: 'P', quantity: 1, unitPrice: 1 }], reason: 'r', tagsAndPackagingIntact: true, amountPaid: 0.125 }, status: 400, code: 'invalid-request', path: '/body/amountPaid' },
+    { name: 'a return of an order not delivered yet', url: '/returns', payload: { orderNumber: order.orderNumber, items: [{ sku: 'PP-24C6', productName: 'P', quantity: 1, unitPrice: 260 }], reason: 'r', tagsAndPackagingIntact: true }, status: 409, code: 'order-not-delivered' },
     { name: 'a delivery without signature', url: '/orders/CO-2026-99999999/delivery-confirmations', payload: { deliveredOn: '2026-11-24' }, status: 400, code: 'invalid-request', path: '/body/signedBy' },
     { name: 'a return of an unknown order', url: '/returns', payload: { orderNumber: 'SO-2026-99999999', items: [{ sku: 'PP-24C6', productName: 'P', quantity: 1, unitPrice: 1 }], reason: 'r', tagsAndPackagingIntact: true }, status: 404, code: 'order-not-found' },
     { name: 'a service request without the problem', url: '/service-requests', payload: { kind: 'complaint', receivedAt: '2026-11-24T09:00:00Z', customer: 'C', contact: { name: 'N', phone: '020-1234567' }, product: 'P', model: 'M', requestedService: 'repair' }, status: 400, code: 'invalid-request', path: '/body/problemDescription' },
@@ -251,6 +254,23 @@ export function runApiSuite(name: string, open: () => Promise<{ db: Knex; close:
     assert.ok(['pending', 'correlated'].includes(kept[0].state))
   })
 
+  test('amounts of at most two decimals are taken exactly (19.99, 0.07, 0.29); three decimals are refused saying so', async () => {
+    const placed = await post('/orders', { ...shopOrder(), lines: [{ sku: 'PP-24C6', productName: 'Patch panel', quantity: 1, unitPrice: 19.99 }], payment: { amount: 19.99, paidAt: '2026-11-24T09:00:00+08:00' } })
+    assert.is(placed.statusCode, 201, placed.body)
+    const number = placed.json().orderNumber
+    for (const amount of [0.07, 0.29]) {
+      const paid = await post(`/orders/${number}/payments`, { amount })
+      assert.is(paid.statusCode, 202, paid.body)
+    }
+    const payments = await api.db('payments').where({ order_number: number }).orderBy('id')
+    assert.equal(payments.map((p) => p.amount), ['19.99', '0.07', '0.29'])
+    const total = await api.db('payments').where({ order_number: number }).first(api.db.raw('sum(amount)::text as total'))
+    assert.is(total.total, '20.35')
+    const refused = await post(`/orders/${number}/payments`, { amount: 0.125 })
+    assert.is(refused.statusCode, 400)
+    assert.equal(refused.json().errors, [{ path: '/body/amount', message: 'must be an amount with at most two decimals (e.g. 19.99)' }])
+  })
+
   test('every event endpoint keeps its message with a messageId, one row per wait, and records it', async () => {
     const events: [string, object, string, string[]][] = [
       ['changes', { description: 'different label colour' }, 'order-change-requested', ['contract-order']],
@@ -296,6 +316,8 @@ export function runApiSuite(name: string, open: () => Promise<{ db: Knex; close:
   })
 
   test('POST /returns stores the return and starts return-refund; POST /service-requests records form QR/JY-2005 and starts after-sales-case', async () => {
+    // Delivered (what order-status records at the shipment's end); it paid 520 (the payment test).
+    await api.db('orders').where({ order_number: order.orderNumber }).update({ status: 'delivered' })
     const returned = await post('/returns', {
       orderNumber: order.orderNumber,
       items: [{ sku: 'PP-24C6', productName: 'Patch panel 24-port Cat6', quantity: 1, unitPrice: 260 }],
@@ -304,7 +326,16 @@ export function runApiSuite(name: string, open: () => Promise<{ db: Knex; close:
     assert.is(returned.statusCode, 201, returned.body)
     assert.match(returned.json().returnNumber, /^RT-\d{4}-\d{6}$/)
     assert.is(api.calls.started.at(-1)!.processKey, 'return-refund')
+    assert.is((api.calls.started.at(-1)!.variables.returnRequest as { amountPaid: number }).amountPaid, 520, 'the amount paid comes from the payments rows')
     assert.is((await api.db('returns').where({ return_number: returned.json().returnNumber }).first()).order_number, order.orderNumber)
+    // The integrator's figure may narrow the amount paid, never raise it.
+    for (const [given, taken] of [[100.5, 100.5], [9999, 520]]) {
+      const narrowed = await post('/returns', {
+        orderNumber: order.orderNumber, items: [{ sku: 'PP-24C6', productName: 'Patch panel', quantity: 1, unitPrice: 260 }], reason: 'r', tagsAndPackagingIntact: true, amountPaid: given,
+      })
+      assert.is(narrowed.statusCode, 201, narrowed.body)
+      assert.is((api.calls.started.at(-1)!.variables.returnRequest as { amountPaid: number }).amountPaid, taken, `amountPaid ${given}`)
+    }
     const arrived = await post(`/orders/${order.orderNumber}/returned-goods`, { returnNumber: returned.json().returnNumber, receivedAt: '2026-11-26T10:00:00+08:00' })
     assert.is(arrived.statusCode, 202, arrived.body)
     const kept = await api.db('event_outbox').where({ message_id: arrived.json().messageId }).first()

@@ -6,7 +6,7 @@ import { createOrderRepository } from '../../lib/repositories/orders.ts'
 import { createRefundRepository } from '../../lib/repositories/refunds.ts'
 import { demoContractOrder, demoNonRegularContractOrder, seedDemoCatalogue } from '../../lib/seed.ts'
 import { createPurchaseRequestRepository } from '../../lib/repositories/purchase-requests.ts'
-import { calledInstance, completeUserTask, correlate, eventually, search, uniqueOrderNumber, waitUserTask, withWorkers, type UserTask } from '../helpers.ts'
+import { calledInstance, completeUserTask, correlate, eventually, orderState, search, uniqueOrderNumber, waitUserTask, withWorkers, type UserTask } from '../helpers.ts'
 import { completeNth, plan, produceAndPass, receiveAndPass } from './production-steps.ts'
 
 const { db, start: startInstance } = withWorkers(test)
@@ -74,12 +74,19 @@ async function draftContract(key: string, orderNumber: string, amount = 520) {
   })
 }
 
-/** Contract signed and paid: the contract becomes effective. */
-async function signAndPay(key: string, orderNumber: string) {
+/** Contract signed and paid: the contract becomes effective. The payment is on record as POST /orders/{n}/payments records it. */
+async function signAndPay(key: string, orderNumber: string, amount = 520) {
   await reached(key, 'CONTRACT_SIGNED')
   await publish('contract-signed', orderNumber)
   await reached(key, 'PAYMENT_RECEIVED')
-  await publish('payment-received', orderNumber, { payment: { amount: 520, currency: 'CNY' } })
+  await db('payments').insert({ order_number: orderNumber, kind: 'full', amount, received_at: new Date().toISOString(), message_id: `payment-received:${orderNumber}:test` })
+  await publish('payment-received', orderNumber, { payment: { amount, currency: 'CNY' } })
+}
+
+/** The order's status, classification and review outcome once the process got there. */
+async function stands(orderNumber: string, status: string, classification: string | null, reviewOutcome: string | null) {
+  await eventually(`order ${orderNumber} ${status}`, async () => (await orderState(db, orderNumber)).status === status)
+  assert.equal(await orderState(db, orderNumber), { status, classification, reviewOutcome })
 }
 
 /** The shipment instance `child` of the order, from the shipping instruction to the delivery confirmed. */
@@ -123,10 +130,12 @@ test('a regular order with stock goes review → quote → contract → producti
   await signAndPay(key, orderNumber)
   await reached(key, 'PRODUCTION_INSTRUCT', 'COMPLETED')
   await reached(key, 'INVENTORY_CHECK', 'COMPLETED')
+  await stands(orderNumber, 'stock-reserved', 'regular', 'accepted')
 
   const child = await childInstance(key)
   await shipAndDeliver(child, orderNumber)
   await invoiceAndSettle(key, orderNumber)
+  await stands(orderNumber, 'completed', 'regular', 'accepted')
 
   const path = (await reached(key, 'ORDER_COMPLETED', 'COMPLETED')).map((n) => n.flowNodeId)
   for (const id of ['REVIEW_NOTIFY', 'WORKSHOP_REVIEW', 'DATE_FEASIBLE', 'QUOTE_CALCULATE', 'DRAFT_CONTRACT', 'CONTRACT_SIGNED',
@@ -187,6 +196,7 @@ test('an order short of stock goes through production-fulfilment (group transfer
   const child = await calledInstance(key, 'shipment')
   await shipAndDeliver(child, orderNumber)
   await invoiceAndSettle(key, orderNumber)
+  await stands(orderNumber, 'completed', 'regular', 'accepted')
 
   const path = (await reached(key, 'ORDER_COMPLETED', 'COMPLETED')).map((n) => n.flowNodeId)
   for (const id of ['INVENTORY_CHECK', 'PRODUCTION_FULFILMENT', 'FULFILMENT_MERGE', 'SHIPMENT', 'INVOICE_ISSUE', 'ORDER_COMPLETED']) {
@@ -234,6 +244,7 @@ test('a non-regular order goes engineering review → product plan → sales man
   assert.is(Number(quotes[0].amount), 32160)
   const done = await steps(orderNumber)
   assert.ok(done.includes('review-notify:notified'), `technical files released: ${done.join(', ')}`)
+  await stands(orderNumber, 'quoted', 'non-regular', 'accepted')
 })
 
 test('a non-regular order the GM declines ends ORDER_DECLINED and the customer is told', async () => {
@@ -247,6 +258,7 @@ test('a non-regular order the GM declines ends ORDER_DECLINED and the customer i
   assert.not.ok(path.includes('RELEASE_TECHNICAL_FILES'))
   assert.not.ok(path.includes('QUOTE_CALCULATE'))
   assert.ok((await steps(orderNumber)).includes('customer-notify:notified'))
+  await stands(orderNumber, 'declined', 'non-regular', 'declined')
 })
 
 test('an infeasible date is negotiated: the customer accepts a later date and the order goes on to the quote', async () => {
@@ -261,6 +273,7 @@ test('an infeasible date is negotiated: the customer accepts a later date and th
   const path = (await reached(key, 'DRAFT_CONTRACT')).map((n) => n.flowNodeId)
   assert.ok(path.includes('QUOTE_CALCULATE'))
   assert.not.ok(path.includes('DECLINE_APPROVAL'))
+  await stands(orderNumber, 'quoted', 'regular', 'accepted')
 })
 
 test('an infeasible date the customer refuses goes to decline approval and ends ORDER_DECLINED', async () => {
@@ -276,6 +289,7 @@ test('an infeasible date the customer refuses goes to decline approval and ends 
   assert.ok(path.includes('DECLINE_NOTIFY'))
   assert.ok(path.includes('ORDER_DECLINED'))
   assert.not.ok(path.includes('QUOTE_CALCULATE'))
+  await stands(orderNumber, 'declined', 'regular', 'declined')
 })
 
 test('a minor change request (order-change-requested) is assessed and a change notice goes out; the order goes on', async () => {
@@ -291,6 +305,7 @@ test('a minor change request (order-change-requested) is assessed and a change n
   assert.is((await openUserTasks(key, 'WORKSHOP_REVIEW')).length, 1)
   assert.is(await search.processInstanceState(key), 'ACTIVE')
   assert.ok((await steps(orderNumber)).includes('team-notify:notified'))
+  await stands(orderNumber, 'validated', null, null)
 })
 
 test('a change affecting the delivery date is re-reviewed by production and negotiated with the customer (D2 一.五.2(2))', async () => {
@@ -310,6 +325,7 @@ test('a change affecting the delivery date is re-reviewed by production and nego
   assert.not.ok(path.includes('RE_REVIEW_NON_REGULAR'))
   assert.is((await openUserTasks(key, 'WORKSHOP_REVIEW')).length, 1)
   assert.ok((await steps(orderNumber)).includes('team-notify:notified'))
+  await stands(orderNumber, 'validated', null, null)
 })
 
 test('a change of structure or main components is re-reviewed as non-regular with a supplementary contract (D2 一.五.2(3))', async () => {
@@ -329,6 +345,7 @@ test('a change of structure or main components is re-reviewed as non-regular wit
   assert.ok(path.includes('CHANGE_NOTICE'))
   assert.not.ok(path.includes('RE_REVIEW_DATE'))
   assert.ok((await steps(orderNumber)).includes('team-notify:notified'))
+  await stands(orderNumber, 'validated', null, null)
 })
 
 test('an unpaid order cancelled before shipment releases what it holds, refunds nothing and ends ORDER_CANCELLED', async () => {
@@ -344,6 +361,7 @@ test('an unpaid order cancelled before shipment releases what it holds, refunds 
   const done = await steps(orderNumber)
   assert.ok(done.some((s) => s.startsWith('reservation-release:')), done.join(', '))
   assert.ok(done.includes('customer-notify:notified'))
+  await stands(orderNumber, 'cancelled', 'regular', null)
 })
 
 test('a paid order cancelled during shipment preparation is refunded exactly once and its stock released', async () => {
@@ -371,6 +389,7 @@ test('a paid order cancelled during shipment preparation is refunded exactly onc
   assert.is((await db('stock_reservations').where({ order_number: orderNumber, status: 'reserved' })).length, 0)
   assert.is((await steps(orderNumber)).filter((s) => s.startsWith('payment-refund:')).length, 1)
   assert.is((await orders.find(orderNumber))?.order_number, orderNumber)
+  await stands(orderNumber, 'cancelled', 'regular', 'accepted')
 })
 
 test('a cancelled order whose refund the provider declines goes to finance (REFUND_FAILED) and still ends ORDER_CANCELLED', async () => {
@@ -378,7 +397,7 @@ test('a cancelled order whose refund the provider declines goes to finance (REFU
   const { key, orderNumber } = await start(regularOrder)
   await completeTask(key, 'WORKSHOP_REVIEW', feasibleWorkshopReview)
   await draftContract(key, orderNumber, 60000)
-  await signAndPay(key, orderNumber)
+  await signAndPay(key, orderNumber, 60000)
   const child = await childInstance(key)
   await waitTask(child, 'SHIPPING_INSTRUCTION')
 
@@ -397,6 +416,7 @@ test('a cancelled order whose refund the provider declines goes to finance (REFU
   assert.is(rows[0].status, 'declined')
   assert.is(Number(rows[0].amount), 60000)
   assert.equal((await steps(orderNumber)).filter((s) => s.startsWith('payment-refund:')), ['payment-refund:declined'])
+  await stands(orderNumber, 'cancelled', 'regular', 'accepted')
 })
 
 test.run()

@@ -57,6 +57,7 @@ test('a complete regular order goes start → validate → classify → review c
   assert.is(rows[0].process_instance_key, key)
   const order = await orders.find(orderNumber)
   assert.is(order?.status, 'validated')
+  assert.is(order?.classification, null, 'the classification is recorded with the quote, or at the order\'s end')
   assert.is(order?.process_instance_key, key)
 })
 
@@ -98,7 +99,7 @@ test('an incomplete order waits at Correct order, is corrected through the REST 
     'Shipping method is missing',
     'Sales leader sign-off is missing',
   ])
-  assert.is((await orders.find(orderNumber))?.status, 'validated')
+  assert.equal([(await orders.find(orderNumber))?.status, (await orders.find(orderNumber))?.classification], ['validated', null])
 })
 
 test.run()

@@ -30,7 +30,7 @@ async function newOrder() {
   }
   await orders.upsert({
     order_number: orderNumber, channel: 'contract', customer_name: order.customer.name, priority: 'normal',
-    status: 'in-production', data: order, process_instance_key: null,
+    status: 'stock-short', data: order, process_instance_key: null,
   })
   return order
 }
@@ -69,6 +69,9 @@ test('no shortages: plan → production → final inspection pass → finished g
   const steps = (await events.listForOrder(order.orderNumber)).map((r) => [r.step, r.outcome])
   assert.ok(steps.some(([step]) => step === 'packaging-notify'), `packaging-notify recorded: ${JSON.stringify(steps)}`)
   assert.ok(steps.some(([step, outcome]) => step === 'qc-verdict' && outcome === 'pass'), `qc-verdict pass recorded: ${JSON.stringify(steps)}`)
+  // Production moves no order status of its own: the order stays stock-short until its shipment books the carrier.
+  const row = await db('orders').where({ order_number: order.orderNumber }).first('status', 'classification')
+  assert.equal([row.status, row.classification], ['stock-short', null])
 })
 
 test('shortages: one purchase request per shortage, goods-received by request number, incoming inspection pass', async () => {

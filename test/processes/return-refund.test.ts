@@ -10,7 +10,7 @@ import { createOrderRepository } from '../../lib/repositories/orders.ts'
 import { createRefundRepository } from '../../lib/repositories/refunds.ts'
 import { createReturnRepository } from '../../lib/repositories/returns.ts'
 import { seedDemoCatalogue } from '../../lib/seed.ts'
-import { completeUserTask, correlate, eventually, search, uniqueOrderNumber, waitUserTask, withWorkers, type UserTask } from '../helpers.ts'
+import { completeUserTask, correlate, eventually, orderState, search, uniqueOrderNumber, waitUserTask, withWorkers, type UserTask } from '../helpers.ts'
 
 const { db, start } = withWorkers(test)
 const events = createOrderEventRepository(db)
@@ -35,8 +35,11 @@ const completeSet: Item = { sku: 'SET-EQR', productName: 'Equipment room complet
 
 const today = () => new Date().toISOString().slice(0, 10)
 
-/** A delivered shop order (the `returns` and `refunds` rows refer to it) and a return of its items. */
-async function newReturn(items: Item[], request: { reason?: string; reasonKind?: string } = {}) {
+/**
+ * A delivered shop order (the `returns` and `refunds` rows refer to it), paid `paid` (its
+ * `payments` row; by default the items' value), and a return of its items.
+ */
+async function newReturn(items: Item[], request: { reason?: string; reasonKind?: string } = {}, paid = items.reduce((sum, item) => sum + item.quantity * item.unitPrice, 0)) {
   const orderNumber = uniqueOrderNumber('SO')
   const returnNumber = `RT-${orderNumber.slice(3)}`
   await orders.upsert({
@@ -51,6 +54,7 @@ async function newReturn(items: Item[], request: { reason?: string; reasonKind?:
     },
     process_instance_key: null,
   })
+  if (paid > 0) await db('payments').insert({ order_number: orderNumber, kind: 'full', amount: paid, received_at: new Date().toISOString(), message_id: `order-placed:${orderNumber}` })
   const returnRequest = {
     returnNumber,
     orderNumber,
@@ -59,7 +63,7 @@ async function newReturn(items: Item[], request: { reason?: string; reasonKind?:
     reasonKind: request.reasonKind ?? 'customer-own-reason',
     receivedAt: `${today()}T09:00:00+08:00`,
     tagsAndPackagingIntact: true,
-    amountPaid: items.reduce((sum, item) => sum + item.quantity * item.unitPrice, 0),
+    amountPaid: paid,
   }
   const key = await start('return-refund', orderNumber, { returnRequest, returnNumber })
   return { key, orderNumber, returnNumber, returnRequest }
@@ -166,6 +170,7 @@ test('full refund: approved → courier pickup → received → inspected intact
   assert.is(decision.shippingPaidBy, 'customer')
   assert.equal(decision.refunded.by, 'provider')
   assert.is(decision.refunded.amount, 520)
+  assert.equal(await orderState(db, r.orderNumber), { status: 'refunded', classification: null, reviewOutcome: null })
 })
 
 test('partial refund: wrong item sent but damaged by the customer, one of two received → 50 % of what came back', async () => {
@@ -191,6 +196,7 @@ test('partial refund: wrong item sent but damaged by the customer, one of two re
   const decision = row?.refund_decision as { refund: string; refundPercentage: number; shippingPaidBy: string }
   assert.equal([decision.refund, decision.refundPercentage, decision.shippingPaidBy], ['partial', 50, 'seller'])
   assert.equal((row?.items as { quantityReceived: number }[]).map((i) => i.quantityReceived), [1])
+  assert.equal(await orderState(db, r.orderNumber), { status: 'partially-refunded', classification: null, reviewOutcome: null })
 })
 
 test('no refund: goods damaged by the customer → no payment-refund, recorded as closed, customer told', async () => {
@@ -213,6 +219,7 @@ test('no refund: goods damaged by the customer → no payment-refund, recorded a
   assert.is(decision.refund, 'none')
   assert.is(Number(decision.refundAmount), 0)
   assert.is(decision.refunded.by, 'none')
+  assert.equal(await orderState(db, r.orderNumber), { status: 'returned', classification: null, reviewOutcome: null })
 })
 
 test('rejected return: the customer is told why and the instance ends at Return rejected', async () => {
@@ -232,6 +239,7 @@ test('rejected return: the customer is told why and the instance ends at Return 
   assert.is(notice?.template, 'return-review-result')
   assert.is(notice?.payload.decision, 'reject')
   assert.is(notice?.payload.rejectionReason, 'the return window of 7 days has passed')
+  assert.equal(await orderState(db, r.orderNumber), { status: 'delivered', classification: null, reviewOutcome: null }, 'a rejected return leaves the order as it was')
 })
 
 test('ask for more information: the customer replies, the return is reviewed again and approved', async () => {
@@ -275,6 +283,7 @@ test('ask for more information: the customer replies, the return is reviewed aga
   ])
   const decision = (await returns.find(r.returnNumber))?.refund_decision as { shippingPaidBy: string }
   assert.is(decision.shippingPaidBy, 'seller')
+  assert.equal(await orderState(db, r.orderNumber), { status: 'refunded', classification: null, reviewOutcome: null })
 })
 
 test('refund declined by the provider (amount > 50000) → finance resolves it by hand, recorded once', async () => {
@@ -312,6 +321,32 @@ test('refund declined by the provider (amount > 50000) → finance resolves it b
   assert.is(decision.refunded.amount, 168000)
   assert.is(decision.refunded.manualReference, 'BT-20261124-001')
   assert.ok(decision.refunded.declineReason)
+  assert.equal(await orderState(db, r.orderNumber), { status: 'refunded', classification: null, reviewOutcome: null })
+})
+
+test('a refund is at most what the payments hold: 19.99 paid for a return valued 520 → 19.99 refunded, the order refunded', async () => {
+  const r = await newReturn([patchPanels], { reasonKind: 'defective' }, 19.99)
+  await approvedAndInspected(r, inspection([patchPanels], 'defective'))
+  await completed(r.key)
+  const rows = await refunds.listForOrder(r.orderNumber)
+  assert.equal(rows.map((row) => [row.amount, row.status]), [['19.99', 'succeeded']])
+  assert.equal(await orderState(db, r.orderNumber), { status: 'refunded', classification: null, reviewOutcome: null })
+})
+
+test('a full refund with nothing paid never closes silently: finance is told why (REFUND_FAILED), no refund row', async () => {
+  const r = await newReturn([patchPanels], { reasonKind: 'defective' }, 0)
+  await approvedAndInspected(r, inspection([patchPanels], 'defective'))
+  const task = await openTask(r.key, 'REFUND_FAILED')
+  assert.equal(task.candidateGroup, ['finance'])
+  const { refundDeclineReason: reason } = await search.variables(r.key)
+  assert.is(reason, `nothing to refund on order ${r.orderNumber}: paid 0.00 (payments), already refunded 0.00, asked 0.00`)
+  assert.equal(await refunds.listForOrder(r.orderNumber), [])
+  await completeUserTask(task, { refundFailure: { resolution: 'not-refunded', comment: 'nothing was paid: the order was a free replacement' } })
+  const path = await completed(r.key)
+  assert.equal(path.slice(-7), ['REFUND_PAYMENT', 'REFUND_DECLINED', 'REFUND_FAILED', 'RECORD_MERGE', 'RECORD_RETURN', 'NOTIFY_RESULT', 'RETURN_COMPLETED'])
+  assert.equal((await steps(r.orderNumber)).filter(([step]) => step === 'payment-refund'), [['payment-refund', 'REFUND_PAYMENT', 'nothing-to-refund']])
+  assert.is((await returns.find(r.returnNumber))?.status, 'closed')
+  assert.equal(await orderState(db, r.orderNumber), { status: 'returned', classification: null, reviewOutcome: null })
 })
 
 test.run()

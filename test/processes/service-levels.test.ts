@@ -70,7 +70,7 @@ const iso = (date: string | Date | null | undefined) => (date ? new Date(date).t
 async function newOrder(prefix: string, priority: 'normal' | 'urgent' = 'normal') {
   const orderNumber = uniqueOrderNumber(prefix)
   await repos.orders.upsert({
-    order_number: orderNumber, channel: 'contract', customer_name: 'Foshan Power Supply Bureau', priority, status: 'planning',
+    order_number: orderNumber, channel: 'contract', customer_name: 'Foshan Power Supply Bureau', priority, status: 'production-instructed',
     data: { orderNumber }, process_instance_key: null,
   })
   return { orderNumber, priority, customer: { name: 'Foshan Power Supply Bureau' }, deliveryDate: '2027-03-01', shippingMethod: 'truck' }

@@ -4,7 +4,7 @@ import { createOrderEventRepository } from '../../lib/repositories/order-events.
 import { createOrderRepository } from '../../lib/repositories/orders.ts'
 import { createShipmentRepository } from '../../lib/repositories/shipments.ts'
 import { seedDemoCatalogue } from '../../lib/seed.ts'
-import { calledInstance, completeUserTask, correlate, eventually, fireTimer, search, timerJob, uniqueOrderNumber, waitUserTask, withWorkers, type UserTask } from '../helpers.ts'
+import { calledInstance, completeUserTask, correlate, eventually, fireTimer, search, timerJob, uniqueOrderNumber, waitUserTask, withWorkers, orderState, type UserTask } from '../helpers.ts'
 
 const { db, start: startInstance } = withWorkers(test)
 const events = createOrderEventRepository(db)
@@ -97,7 +97,10 @@ test('a shop shipment is booked, notified, documented and ends when delivery is 
   assert.equal(rows.map((r) => [r.step, r.outcome, r.element_id]), [
     ['shipping-book', 'booked', 'BOOK_CARRIER'],
     ['customer-notify', 'notified', 'NOTIFY_SHIPPED'],
+    ['order-status', 'delivered', 'SHIPMENT_DELIVERED'],
   ])
+  assert.is(shipment.status, 'delivered')
+  assert.equal(await orderState(db, orderNumber), { status: 'delivered', classification: null, reviewOutcome: null })
   const [notice] = await db('notifications').where({ order_number: orderNumber })
   assert.is(notice.template, 'shipment-dispatched')
   assert.is(notice.payload.trackingNumber, shipment.tracking_number)
@@ -122,6 +125,7 @@ test('goods delivered damaged → after-sales-case is called with a carrier clai
   assert.is(serviceCase.description, 'Front panel cracked')
   assert.ok(serviceCase.trackingNumber)
   assert.is(await search.processInstanceState(key), 'ACTIVE')
+  assert.is((await orderState(db, orderNumber)).status, 'shipped', 'delivered only once the damage is handled and the shipment ends')
 })
 
 test('the carrier refuses a recipient named "refuse" → Report shipping delay', async () => {

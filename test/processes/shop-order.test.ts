@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert'
 import { seedDemoCatalogue } from '../../lib/seed.ts'
 import { createOrderEventRepository } from '../../lib/repositories/order-events.ts'
 import { createOrderRepository } from '../../lib/repositories/orders.ts'
-import { calledInstance, completeUserTask, correlate, eventually, search, uniqueOrderNumber, waitUserTask, withWorkers, type UserTask } from '../helpers.ts'
+import { calledInstance, completeUserTask, correlate, eventually, orderState, recordOrder, search, uniqueOrderNumber, waitUserTask, withWorkers, type UserTask } from '../helpers.ts'
 
 const { db, start: startInstance } = withWorkers(test)
 const events = createOrderEventRepository(db)
@@ -32,7 +32,9 @@ function shopOrder(orderNumber: string, amount = 260) {
 /** autoConfirmDays 0: the receipt is confirmed automatically as soon as the shipment ends. */
 async function start(orderPaid: boolean, amount?: number) {
   const orderNumber = uniqueOrderNumber('SO')
-  const key = await startInstance('shop-order', orderNumber, { order: shopOrder(orderNumber, amount), orderPaid, customerReplyDays: 3, autoConfirmDays: 0 })
+  const order = shopOrder(orderNumber, amount)
+  await recordOrder(db, orderPaid ? order : { ...order, payment: undefined })
+  const key = await startInstance('shop-order', orderNumber, { order, orderPaid, customerReplyDays: 3, autoConfirmDays: 0 })
   return { key, orderNumber }
 }
 
@@ -61,7 +63,7 @@ test('a paid order in stock: confirm → stock → pick/qc/pack → shipment →
   const { key, orderNumber } = await start(true)
   const pick = await confirmAndPick(key)
   assert.equal(pick.candidateGroup, ['warehouse'])
-  assert.is((await orders.find(orderNumber))?.status, 'stock-reserved', 'inventory-check created the orders row')
+  assert.is((await orders.find(orderNumber))?.status, 'stock-reserved', 'inventory-check reserved the stock')
   await completeTask(pick, { packing: { allItemsPicked: true, qualityChecked: true, packed: true, packageCount: 1 } })
 
   const child = await childShipment(key)
@@ -73,6 +75,8 @@ test('a paid order in stock: confirm → stock → pick/qc/pack → shipment →
   })
   await eventually('the wait for delivery', async () => (await search.flowNodes(child)).some((n) => n.flowNodeId === 'AWAIT_DELIVERY'))
   await correlate('delivery-confirmed', orderNumber, { variables: { delivery: { deliveredOn: daysFromNow(2), signedBy: 'Zhang Wei', damaged: false } }, all: true })
+  await eventually('the order delivered', async () => (await orderState(db, orderNumber)).status === 'delivered')
+  assert.is((await db('shipments').where({ order_number: orderNumber }).first('status')).status, 'delivered')
 
   const settlement = await task(key, 'SETTLEMENT')
   assert.equal(settlement.candidateGroup, ['finance'])
@@ -81,7 +85,9 @@ test('a paid order in stock: confirm → stock → pick/qc/pack → shipment →
   const ids = await visited(key, 'ORDER_COMPLETED', 'ORDER_COMPLETED')
   assert.ok(ids.includes('AUTO_CONFIRM') && ids.includes('INVITE_REVIEW') && ids.includes('ORDER_COMPLETED'))
   const rows = await events.listForOrder(orderNumber)
-  assert.equal(rows.map((r) => r.step), ['inventory-check', 'shipping-book', 'customer-notify', 'customer-notify'])
+  assert.equal(rows.map((r) => r.step), ['inventory-check', 'shipping-book', 'customer-notify', 'order-status', 'customer-notify', 'order-status'])
+  assert.equal(rows.filter((r) => r.step === 'order-status').map((r) => r.outcome), ['delivered', 'completed'])
+  assert.equal(await orderState(db, orderNumber), { status: 'completed', classification: null, reviewOutcome: null })
   const notices = await db('notifications').where({ order_number: orderNumber }).orderBy('id')
   assert.equal(notices.map((n) => n.template), ['shipment-dispatched', 'review-invitation'])
 })
@@ -94,6 +100,7 @@ test('an unpaid order cancelled before shipment is closed without refund', async
   const ids = await visited(key, 'UNPAID_ORDER_CLOSED', 'UNPAID_ORDER_CLOSED')
   assert.ok(!ids.includes('REFUND_ON_CANCEL'))
   assert.equal(await db('refunds').where({ order_number: orderNumber }), [])
+  assert.equal(await orderState(db, orderNumber), { status: 'cancelled', classification: null, reviewOutcome: null })
 })
 
 test('a paid order cancelled before shipment (at Confirm order, before the stock check) is refunded exactly once and closed', async () => {
@@ -105,9 +112,7 @@ test('a paid order cancelled before shipment (at Confirm order, before the stock
   for (const id of ['RELEASE_ON_CANCEL', 'REFUND_ON_CANCEL', 'NOTIFY_CANCELLED', 'ORDER_CANCELLED']) assert.ok(ids.includes(id), id)
   assert.ok(!ids.includes('INVENTORY_CHECK'))
 
-  // reservation-release created the orders row the refund and the notice refer to.
-  const [order] = await db('orders').where({ order_number: orderNumber })
-  assert.is(order.channel, 'shop')
+  assert.equal(await orderState(db, orderNumber), { status: 'cancelled', classification: null, reviewOutcome: null })
   const refunds = await db('refunds').where({ order_number: orderNumber })
   assert.is(refunds.length, 1)
   assert.is(refunds[0].status, 'succeeded')
@@ -116,7 +121,7 @@ test('a paid order cancelled before shipment (at Confirm order, before the stock
   const notices = await db('notifications').where({ order_number: orderNumber })
   assert.equal(notices.map((n) => [n.template, Number(n.payload.refundAmount)]), [['order-cancelled', 260]])
   const steps = (await db('order_events').where({ order_number: orderNumber }).orderBy('id')).map((r) => r.step)
-  assert.equal(steps, ['reservation-release', 'payment-refund', 'customer-notify'])
+  assert.equal(steps, ['reservation-release', 'payment-refund', 'customer-notify', 'order-status'])
 })
 
 test('a cancellation whose refund the provider declines goes to finance (CANCEL_REFUND_FAILED), not to an incident, and still ends ORDER_CANCELLED', async () => {
@@ -141,6 +146,7 @@ test('a cancellation whose refund the provider declines goes to finance (CANCEL_
   const steps = (await db('order_events').where({ order_number: orderNumber }).orderBy('id')).map((r) => [r.step, r.outcome])
   assert.equal(steps.filter(([step]) => step === 'payment-refund'), [['payment-refund', 'declined']])
   assert.equal((await db('notifications').where({ order_number: orderNumber })).map((n) => n.template), ['order-cancelled'])
+  assert.equal(await orderState(db, orderNumber), { status: 'cancelled', classification: null, reviewOutcome: null })
 })
 
 test.run()

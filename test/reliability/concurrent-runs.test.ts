@@ -62,7 +62,8 @@ test.after(async () => {
 
 async function newOrder(prefix: string): Promise<string> {
   const orderNumber = `${prefix}-2026-${Date.now()}${randomInt(1000, 10000)}`
-  await db('orders').insert({ order_number: orderNumber, channel: 'shop', customer_name: 'Concurrency Test Co.', priority: 'normal', status: 'paid', data: {}, process_instance_key: null })
+  await db('orders').insert({ order_number: orderNumber, channel: 'shop', customer_name: 'Concurrency Test Co.', priority: 'normal', status: 'received', data: {}, process_instance_key: null })
+  await db('payments').insert({ order_number: orderNumber, kind: 'full', amount: '100.00', received_at: new Date().toISOString(), message_id: `concurrency:${orderNumber}` })
   return orderNumber
 }
 

@@ -199,11 +199,16 @@ export async function startFaultyWorker(options: {
   return startWorkers({ config: cfg, engine: options.engine ?? workerEngine, deps, modules: [await testModule(options.taskType, options.runs)] })
 }
 
-/** The order row every step's foreign keys point at. */
+/** The order row every step's foreign keys point at, and its payment of 1000.00. */
 export async function insertOrder(db: Knex, orderNumber: string, channel: 'contract' | 'shop' = 'shop'): Promise<void> {
   await db('orders')
     .insert({ order_number: orderNumber, channel, customer_name: 'Reliability Test Co.', priority: 'normal', status: 'received', data: {}, process_instance_key: null })
     .onConflict('order_number')
+    .ignore()
+  // Paid, so that a refund has something to refund (payment-refund refunds at most the payments).
+  await db('payments')
+    .insert({ order_number: orderNumber, kind: 'full', amount: '1000.00', received_at: new Date().toISOString(), message_id: `reliability:${orderNumber}` })
+    .onConflict('message_id')
     .ignore()
 }
 

@@ -6,6 +6,7 @@ import { loadConfig } from '../../lib/config.ts'
 import { createDb } from '../../lib/db.ts'
 import { createRepositories } from '../../lib/repositories/index.ts'
 import type { JobContext } from '../../lib/worker.ts'
+import type { OrderStatus } from '../../lib/order-status.ts'
 import { createHandler, renderMarkdown, variablesSchema, type DailyReportVariables, type Report, type ReportKind } from '../../workers/daily-report.ts'
 
 // Runs against the migrated database of DATABASE_URL (npm test makes one of its own); the
@@ -21,7 +22,7 @@ const everyDay = { definition, calendar: createCalendar({ ...definition, working
 const deps = { db, dailyReports: repos.dailyReports }
 const made: string[] = []
 
-async function newOrder(deliveryDate: string, status = 'planning') {
+async function newOrder(deliveryDate: string, status: OrderStatus = 'production-instructed') {
   const orderNumber = `CO-2026-${Date.now()}${randomInt(1000, 10000)}`
   made.push(orderNumber)
   await repos.orders.upsert({
@@ -39,7 +40,7 @@ const job = (reportKind: ReportKind, key = '601', workingDay = true): JobContext
 
 test.after(async () => {
   // Closed orders are neither late nor open escalations: later reports no longer list them.
-  for (const orderNumber of made) await repos.orders.setStatus(orderNumber, 'closed')
+  for (const orderNumber of made) await repos.orders.advance(orderNumber, 'closed')
   await db.destroy()
 })
 

@@ -52,7 +52,7 @@ function fakes(onHand: Record<string, number>, options: { knownOrders?: string[]
         upserts.push(order)
         known.add(order.order_number)
       },
-      setStatus: async (_n: string, status: string) => void statuses.push(status),
+      advance: async (_n: string, status: string) => void statuses.push(status),
     },
     events,
   }

@@ -25,7 +25,7 @@ function fakes(stored: { contract?: Partial<ContractRow>; quote?: Partial<QuoteR
     contracts: { findByOrder: async () => stored.contract },
     quotes: { latestForOrder: async () => stored.quote },
     customers: { findByName: async (name: string) => (stored.customer?.name === name ? stored.customer : undefined) },
-    orders: { setStatus: async (_n: string, status: string) => void statuses.push(status) },
+    orders: { advance: async (_n: string, status: string) => void statuses.push(status) },
     events,
   }
   return { issued, statuses, steps, deps: deps as never }

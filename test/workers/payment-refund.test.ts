@@ -5,9 +5,13 @@ import type { RefundRequest, RefundResult } from '../../lib/clients/payment.ts'
 import type { StepKey, StepResult } from '../../lib/repositories/order-events.ts'
 import type { Refund, RefundRow } from '../../lib/repositories/refunds.ts'
 import type { JobContext } from '../../lib/worker.ts'
-import { createHandler, refundKey, type Variables } from '../../workers/payment-refund.ts'
+import { Ajv } from 'ajv'
+import { addAmountKeyword, toCents } from '../../lib/money.ts'
+import { describeSchemaErrors } from '../../lib/worker-runtime.ts'
+import { createHandler, refundKey, variablesSchema, type Variables } from '../../workers/payment-refund.ts'
 
-function fakes(answer: RefundResult | Error = { refunded: true, providerReference: 're_1' }, paid = '0.00') {
+/** `paid`: what the order's payments rows add up to (the cap of every refund). */
+function fakes(answer: RefundResult | Error = { refunded: true, providerReference: 're_1' }, paid = '1000.00') {
   const rows = new Map<string, RefundRow>()
   const calls: RefundRequest[] = []
   const steps: StepKey[] = []
@@ -35,6 +39,13 @@ function fakes(answer: RefundResult | Error = { refunded: true, providerReferenc
       rows.set(refund.idempotency_key, row)
       return { row: { ...row }, created: true }
     },
+    findByIdempotencyKey: async (key: string) => (rows.has(key) ? { ...rows.get(key)! } : undefined),
+    refundableCents: async (orderNumber: string, exceptKey: string) => {
+      const refunded = [...rows.values()]
+        .filter((r) => r.order_number === orderNumber && r.idempotency_key !== exceptKey && r.status !== 'declined')
+        .reduce((sum, r) => sum + toCents(r.amount), 0)
+      return { paid: toCents(paid), refunded, refundable: Math.max(0, toCents(paid) - refunded) }
+    },
     markSucceeded: async (number: string, reference: string) => update(number, { status: 'succeeded', provider_reference: reference }),
     markDeclined: async (number: string, reason: string) => update(number, { status: 'declined', failure_reason: reason }),
     hold: async <R>(number: string, work: (row: RefundRow, trx: Knex.Transaction) => Promise<R>) =>
@@ -61,7 +72,10 @@ function fakes(answer: RefundResult | Error = { refunded: true, providerReferenc
       return answer
     },
   }
-  return { rows, calls, steps, deps: { refunds, payments, events, outside: { payment } } as never }
+  // The order row lock the cap is computed under: nothing to lock in a fake.
+  const trx = () => ({ where: () => ({ forUpdate: () => ({ first: async () => ({}) }) }) })
+  const db = { transaction: async <R>(work: (trx: unknown) => Promise<R>) => work(trx) }
+  return { rows, calls, steps, deps: { db, refunds, payments, events, outside: { payment } } as never }
 }
 
 const job = (variables: Variables, key = '301', elementId = 'REFUND_PAYMENT'): JobContext<Variables> => ({
@@ -141,14 +155,42 @@ test('a cancelled contract order is refunded what it paid', async () => {
   assert.equal(calls[0], { idempotencyKey: 'cancellation:CO-2026-0001', orderNumber: 'CO-2026-0001', amount: 1200, currency: 'CNY', reason: 'order-cancelled' })
 })
 
-test('technical faults are thrown: nothing paid, a provider failure', async () => {
-  const unpaid = fakes()
-  try {
-    await createHandler(unpaid.deps)(job({ order: { orderNumber: 'CO-2026-0001' } }))
-    assert.unreachable('should throw')
-  } catch (error) {
-    assert.match((error as Error).message, /no payment recorded in payments for order CO-2026-0001/)
-  }
+test('a refund never exceeds what was paid minus what was refunded: 19.99 paid, 0.07 refunded before', async () => {
+  const { rows, calls, deps } = fakes(undefined, '19.99')
+  const handler = createHandler(deps)
+  await handler(job({ refund: { idempotencyKey: 'exchange:SO-2026-0001:1', orderNumber: 'SO-2026-0001', amount: 0.07 } }, '601', 'REFUND_DIFFERENCE'))
+  const outcome = await handler(job({ refund: { ...returnRefund, amount: 19.99 } }, '602'))
+  assert.is(outcome.kind, 'complete')
+  assert.is(rows.get('return:RT-2026-000001')!.amount, '19.92')
+  assert.equal(calls.map((c) => c.amount), [0.07, 19.92])
+})
+
+test('nothing left to refund (nothing paid, or all refunded) is REFUND_DECLINED saying why, with no refund row and no provider call', async () => {
+  const unpaid = fakes(undefined, '0.00')
+  const outcome = await createHandler(unpaid.deps)(job({ order: { orderNumber: 'CO-2026-0001' } }))
+  assert.is(outcome.kind, 'bpmn-error')
+  if (outcome.kind !== 'bpmn-error') return
+  assert.is(outcome.code, 'REFUND_DECLINED')
+  assert.is(outcome.variables?.refundDeclineReason, 'nothing to refund on order CO-2026-0001: paid 0.00 (payments), already refunded 0.00')
+  assert.is(outcome.variables?.refundResult, null)
+  assert.is(unpaid.rows.size, 0)
+  assert.is(unpaid.calls.length, 0)
+
+  const refunded = fakes(undefined, '260.00')
+  await createHandler(refunded.deps)(job({ refund: { idempotencyKey: 'cancel:SO-2026-0001', orderNumber: 'SO-2026-0001', amount: 260 } }, '701'))
+  const zero = await createHandler(refunded.deps)(job({ refund: { ...returnRefund, amount: 0 } }, '702'))
+  assert.is(zero.kind === 'bpmn-error' && zero.variables?.refundDeclineReason, 'nothing to refund on order SO-2026-0001: paid 260.00 (payments), already refunded 260.00, asked 0.00')
+  assert.is(refunded.rows.size, 1)
+})
+
+test('refund amounts: 19.99, 0.07 and 0.29 are taken, three decimals are refused naming the field', () => {
+  const validate = addAmountKeyword(new Ajv({ allErrors: true, strict: false })).compile(variablesSchema)
+  for (const amount of [19.99, 0.07, 0.29, '19.99', 0]) assert.ok(validate({ refund: { orderNumber: 'SO-2026-0001', amount } }), String(amount))
+  assert.not.ok(validate({ refund: { orderNumber: 'SO-2026-0001', amount: 0.125 } }))
+  assert.match(describeSchemaErrors(validate.errors), /refund\.amount must be an amount with at most two decimals/)
+})
+
+test('technical faults are thrown: a provider failure', async () => {
   const down = fakes(new Error('payment API answered 503 Service Unavailable for POST /refunds'))
   try {
     await createHandler(down.deps)(job({ refund: returnRefund }))

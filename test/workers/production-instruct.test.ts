@@ -34,7 +34,7 @@ function fakes(failInsert = false) {
         return { row: { ...row, production_order_number: 'MO-2026-000001', instructed_at: new Date('2026-11-24T02:00:00Z'), status: 'instructed' }, created: true }
       },
     },
-    orders: { setStatus: async (_n: string, status: string) => void statuses.push(status) },
+    orders: { advance: async (_n: string, status: string) => void statuses.push(status) },
     events,
   }
   return { entered, statuses, steps, deps: deps as never }

@@ -36,7 +36,7 @@ function fakes() {
         return { row: { ...quote, quote_number: `QT-2026-00000${quotes.length}`, currency: 'CNY' }, created: true }
       },
     },
-    orders: { setStatus: async (_n: string, status: string) => void statuses.push(status) },
+    orders: { advance: async (_n: string, status: string, decisions: Record<string, unknown>) => void statuses.push(`${status} ${JSON.stringify(decisions)}`) },
     events: {
       once: async <R>(key: StepKey, work: (trx: Knex.Transaction) => Promise<StepResult<R>>) => {
         const id = `${key.step}/${key.job_key}`
@@ -97,7 +97,7 @@ test('a regular order is priced from the price list (D2 一.三 1)', async () =>
   assert.is(quotes[0].basis, 'price-list')
   assert.is(quotes[0].amount, '54000.00')
   assert.is(quotes[0].job_key, '301')
-  assert.equal(statuses, ['quoted'])
+  assert.equal(statuses, ['quoted {"classification":"regular","review_outcome":"accepted"}'])
   assert.is(steps[0].clause, 'D2 一.三 1')
 })
 

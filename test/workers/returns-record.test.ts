@@ -5,7 +5,8 @@ import type { StepKey, StepResult } from '../../lib/repositories/order-events.ts
 import type { RefundRow } from '../../lib/repositories/refunds.ts'
 import type { ReturnRequest, ReturnStatus } from '../../lib/repositories/returns.ts'
 import type { JobContext } from '../../lib/worker.ts'
-import { createHandler, type Variables } from '../../workers/returns-record.ts'
+import { toCents } from '../../lib/money.ts'
+import { createHandler, orderStatusAfterReturn, type Variables } from '../../workers/returns-record.ts'
 
 interface Stored extends ReturnRequest {
   status: ReturnStatus
@@ -30,7 +31,14 @@ function fakes(refund?: Partial<RefundRow>, fail = false) {
       lookups.push(key)
       return refund as RefundRow | undefined
     },
+    // The order paid 520.00; its refunds rows: this return's when it succeeded.
+    refundableCents: async () => {
+      const refunded = refund?.status === 'succeeded' ? toCents(refund.amount!) : 0
+      return { paid: 52000, refunded, refundable: 52000 - refunded }
+    },
   }
+  const statuses: string[] = []
+  const orders = { advance: async (_n: string, status: string) => void statuses.push(status) }
   const results = new Map<string, unknown>()
   let works = 0
   const events = {
@@ -43,7 +51,7 @@ function fakes(refund?: Partial<RefundRow>, fail = false) {
       return results.get(id) as R
     },
   }
-  return { rows, lookups, works: () => works, deps: { returns, refunds, events } as never }
+  return { rows, lookups, statuses, works: () => works, deps: { returns, refunds, orders, events } as never }
 }
 
 const inspection = {
@@ -71,8 +79,9 @@ const job = (vars: Variables = variables, key = '1001'): JobContext<Variables> =
 })
 
 test('a refunded return is recorded with its inspection, decision and refund', async () => {
-  const { rows, lookups, deps } = fakes({ status: 'succeeded', amount: '520.00', refund_number: 'RF-2026-000001', provider_reference: 're_1', failure_reason: null })
+  const { rows, lookups, statuses, deps } = fakes({ status: 'succeeded', amount: '520.00', refund_number: 'RF-2026-000001', provider_reference: 're_1', failure_reason: null })
   const outcome = await createHandler(deps)(job())
+  assert.equal(statuses, ['refunded'], 'all that was paid went back')
   assert.equal(outcome, { kind: 'complete', variables: { returnRecord: { returnNumber: 'RT-2026-000001', status: 'refunded', refund: 'provider', amountRefunded: 520 } } })
   assert.equal(lookups, ['return:RT-2026-000001'])
   const row = rows.get('RT-2026-000001')!
@@ -90,6 +99,7 @@ test('a declined refund resolved by hand counts as refunded; not resolved, the r
   const byHand = await createHandler(manual.deps)(job({ ...variables, refundFailure: { resolution: 'refunded-manually', amountRefunded: 520, reference: 'BANK-77' } }))
   assert.equal(byHand, { kind: 'complete', variables: { returnRecord: { returnNumber: 'RT-2026-000001', status: 'refunded', refund: 'manual', amountRefunded: 520 } } })
   assert.is((manual.rows.get('RT-2026-000001')!.refund_decision?.refunded as Record<string, unknown>).manualReference, 'BANK-77')
+  assert.equal(manual.statuses, ['refunded'], 'the amount refunded by hand counts')
   const notRefunded = fakes(declined)
   const none = await createHandler(notRefunded.deps)(job({ ...variables, refundFailure: { resolution: 'not-refunded', comment: 'customer agreed a voucher' } }))
   assert.equal(none, { kind: 'complete', variables: { returnRecord: { returnNumber: 'RT-2026-000001', status: 'closed', refund: 'declined-not-refunded', amountRefunded: 0 } } })
@@ -100,6 +110,12 @@ test('a return without refund (decision none) is closed', async () => {
   const outcome = await createHandler(deps)(job({ ...variables, refundDecision: { refund: 'none', refundPercentage: 0 }, refundAmount: 0 }))
   assert.equal(outcome, { kind: 'complete', variables: { returnRecord: { returnNumber: 'RT-2026-000001', status: 'closed', refund: 'none', amountRefunded: 0 } } })
   assert.is(rows.get('RT-2026-000001')!.status, 'closed')
+})
+
+test('the order ends returned, partially-refunded or refunded by what went back against what it paid', () => {
+  assert.is(orderStatusAfterReturn(52000, 0, false), 'returned')
+  assert.is(orderStatusAfterReturn(52000, 26000, true), 'partially-refunded')
+  assert.is(orderStatusAfterReturn(1999, 1999, true), 'refunded')
 })
 
 test('a database fault is thrown', async () => {

@@ -64,7 +64,9 @@ function fakes(answer?: BookingResult | Error) {
     },
     track: sandbox.track,
   }
-  return { rows, steps, calls, deps: { shipments, events, outside: { carrier } } as never }
+  const statuses: string[] = []
+  const orders = { advance: async (orderNumber: string, status: string) => void statuses.push(`${orderNumber} ${status}`) }
+  return { rows, steps, calls, statuses, deps: { shipments, orders, events, outside: { carrier } } as never }
 }
 
 const variables: Variables = {
@@ -95,8 +97,9 @@ test('addresses and parcels for the carrier', () => {
 })
 
 test('books the carrier on the dispatch date with the row key and returns booking', async () => {
-  const { rows, steps, calls, deps } = fakes()
+  const { rows, steps, calls, statuses, deps } = fakes()
   const outcome = await createHandler(deps, () => today)(job())
+  assert.equal(statuses, ['CO-2026-0001 shipped'], 'the booking ships the order')
   assert.is(calls[0].idempotencyKey, 'shipping-book:8002')
   assert.is(calls[0].requestedDate, '2026-11-26')
   assert.is(calls[0].shipTo.name, 'Guangzhou Telecom Works')

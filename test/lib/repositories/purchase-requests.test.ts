@@ -13,7 +13,7 @@ const repos = createRepositories(db)
 async function newOrder() {
   const orderNumber = `CO-2026-${Date.now()}${randomInt(1000, 10000)}`
   await repos.orders.upsert({
-    order_number: orderNumber, channel: 'contract', customer_name: 'Shenzhen Huaxun Engineering', priority: 'normal', status: 'planning', data: {}, process_instance_key: null,
+    order_number: orderNumber, channel: 'contract', customer_name: 'Shenzhen Huaxun Engineering', priority: 'normal', status: 'production-instructed', data: {}, process_instance_key: null,
   })
   return orderNumber
 }

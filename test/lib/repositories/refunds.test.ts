@@ -14,7 +14,7 @@ const repos = createRepositories(db)
 async function newOrder(prefix = 'SO') {
   const orderNumber = `${prefix}-2026-${Date.now()}${randomInt(1000, 10000)}`
   await repos.orders.upsert({
-    order_number: orderNumber, channel: 'shop', customer_name: 'Zhang Wei', priority: 'normal', status: 'paid', data: {}, process_instance_key: null,
+    order_number: orderNumber, channel: 'shop', customer_name: 'Zhang Wei', priority: 'normal', status: 'received', data: {}, process_instance_key: null,
   })
   return orderNumber
 }

@@ -12,7 +12,7 @@ const repos = createRepositories(db)
 async function newOrder() {
   const orderNumber = `CO-2026-${Date.now()}${randomInt(1000, 10000)}`
   await repos.orders.upsert({
-    order_number: orderNumber, channel: 'contract', customer_name: 'Guangzhou Telecom Works', priority: 'normal', status: 'ready-to-ship', data: {}, process_instance_key: null,
+    order_number: orderNumber, channel: 'contract', customer_name: 'Guangzhou Telecom Works', priority: 'normal', status: 'stock-reserved', data: {}, process_instance_key: null,
   })
   return orderNumber
 }
