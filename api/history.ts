@@ -237,7 +237,12 @@ export async function orderStory(
   }
 
   // A breach the escalation recorded in order_events is already on the timeline; the register adds the others.
-  const breachesRecorded = new Set(events.filter((e) => e.outcome === 'sla-breached').map((e) => `${e.element_instance_key}:${String(e.details?.sla ?? e.details?.slaId ?? '')}`))
+  // The escalation's row (details.result, lib/notify.ts) names the SLA and the guarded step's
+  // instance, which is how the register keys it.
+  const breachesRecorded = new Set(events.filter((e) => e.outcome === 'sla-breached').map((e) => {
+    const result = (e.details?.result ?? {}) as { sla?: string; stepInstanceKey?: string }
+    return `${result.stepInstanceKey ?? e.element_instance_key}:${result.sla ?? ''}`
+  }))
   for (const deadline of deadlines) {
     if (!deadline.breached_at) continue
     if (breachesRecorded.has(`${deadline.element_instance_key}:${deadline.sla_id}`)) continue

@@ -71,6 +71,8 @@ export interface Escalation {
   notify?: string
   /** The late step, e.g. GM_APPROVAL; defaults to the element id of this task. */
   step?: string
+  /** The late step's activity instance (from its service level), as the deadline register keys it. */
+  stepInstanceKey?: string
 }
 
 export interface EscalationNotifyVariables {
@@ -116,6 +118,7 @@ async function levelEscalation(deps: EscalationNotifyDeps, job: JobContext<Escal
     notify: level.escalateTo.join(','),
     step: level.element,
     dueAt: new Date(deadline.due).toISOString(),
+    stepInstanceKey: deadline.activityInstanceId ?? job.elementInstanceKey,
   }
 }
 
@@ -144,7 +147,7 @@ export function createHandler(deps: EscalationNotifyDeps): Handler<EscalationNot
       step: escalation.step ?? job.elementId,
       dueAt: escalation.dueAt,
     })
-    const details = compact({ sla: slaId, dueAt: escalation.dueAt, firedAt })
+    const details = compact({ sla: slaId, dueAt: escalation.dueAt, firedAt, stepInstanceKey: escalation.stepInstanceKey })
     await notifyOnce(deps, job, { orderNumber, clause, outcome: 'sla-breached', messages: teamMessages(roles, template, payload), details })
     return complete()
   }

@@ -138,6 +138,7 @@ interface BreachResult {
   sla: string
   dueAt: string
   firedAt: string
+  stepInstanceKey: string
   recipients: string[]
 }
 
@@ -169,6 +170,7 @@ async function breachedOnce(
   const result = (events[0].details as { result: BreachResult }).result
   assert.is(result.sla, slaId)
   assert.is(result.dueAt, due.toISOString())
+  assert.is(result.stepInstanceKey, deadline.activityInstanceId, 'the event names the late step as the register does')
   assert.equal([...result.recipients].sort(), roles.map((r) => `group:${r}`).sort(), 'the roles of the row were told')
   const notices = await db('notifications').where({ order_number: orderNumber, template: 'sla-breached' })
   assert.equal(notices.map((n) => n.recipient).sort(), roles.map((r) => `group:${r}`).sort(), 'one notification per role')
