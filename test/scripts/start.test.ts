@@ -14,6 +14,7 @@ import path from 'node:path'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { projectRoot } from '../../lib/config.ts'
+import { eventually } from '../helpers.ts'
 
 /** A port nobody listens on now. */
 async function freePort(): Promise<number> {
@@ -115,6 +116,8 @@ test('SIGTERM to the npm start process stops workers, API and engine and leaves 
     const [code, signal] = await exited
     assert.equal([code, signal], [0, null], `npm start exited ${code ?? signal}:\n${output.slice(-3000)}`)
     assert.match(output, 'SIGTERM: stopping the workers, the API and the engine')
+    // A child that learns of its parent's exit from its closed pipe (tsx's esbuild service) goes a moment later.
+    await eventually('no process of ours left', async () => ours.every((p) => !alive(p)), 10000).catch(() => undefined)
     assert.equal(ours.filter(alive).map((p) => `${p.pid} ${p.command}`), [], 'no process of ours is left')
     assert.is(await listening(enginePort), false, `the engine port ${enginePort} is closed`)
     assert.is(await listening(apiPort), false, `the API port ${apiPort} is closed`)

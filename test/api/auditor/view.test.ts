@@ -148,7 +148,9 @@ test('no route of the auditor view changes anything: only GET, besides logging i
   const cookie = await asAuditor()
   for (const method of ['POST', 'PUT', 'PATCH', 'DELETE'] as const) {
     const answer = await api.app.inject({ method, url: `/auditor/api/orders/${storyOrder}`, headers: { cookie }, payload: {} })
-    assert.is(answer.statusCode, 404, `${method} is no route`)
+    assert.is(answer.statusCode, 405, `${method} is not allowed`)
+    assert.match(String(answer.headers['content-type']), /^application\/problem\+json/)
+    assert.is(answer.headers.allow, 'GET, HEAD')
   }
 })
 
