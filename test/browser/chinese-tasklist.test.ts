@@ -11,8 +11,8 @@ import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { projectRoot } from '../../lib/config.ts'
 import { demoContractOrder, seedDemoCatalogue } from '../../lib/seed.ts'
-import { config, eventually, search, uniqueOrderNumber, waitUserTask, withWorkers } from '../helpers.ts'
-import { claim, closeBrowser, complete, completeButton, logIn, newSession, openTaskOfOrder, shownLanguage, taskEnded } from './support.ts'
+import { config, eventually, uniqueOrderNumber, waitUserTask, withWorkers } from '../helpers.ts'
+import { claim, closeBrowser, complete, completeButton, expectWorkshopReviewDone, logIn, newSession, openTaskOfOrder, shownLanguage } from './support.ts'
 
 const { db, start } = withWorkers(test)
 test.after(closeBrowser)
@@ -78,13 +78,7 @@ test('a workshop supervisor with a Chinese browser works in the Chinese Tasklist
     await close()
   }
 
-  const done = await taskEnded(engineTask.key)
-  assert.is(done.assignee, 'workshop-supervisor')
-  assert.equal((await search.variables(id)).workshopReview, { deliveryDate: '2027-03-15', decision: 'feasible', note: '第10周产能空闲，机柜有库存。' })
-  await eventually('the order past the workshop review to its quote', async () => {
-    const nodes = await search.flowNodes(id)
-    return nodes.some((n) => n.flowNodeId === 'WORKSHOP_REVIEW' && n.state === 'COMPLETED') && nodes.some((n) => n.flowNodeId === 'QUOTE_CALCULATE')
-  })
+  await expectWorkshopReviewDone(id, engineTask.key, '第10周产能空闲，机柜有库存。')
 })
 
 test('English stays: a browser in English gets Tasklist in English', async () => {

@@ -10,7 +10,8 @@ import { chromium, type Browser, type Page, type Response } from 'playwright-cor
 import { dataDir } from '../../lib/config.ts'
 import { createEngineRest, EngineRestError } from '../../lib/engine-rest.ts'
 import { roles } from '../../lib/identity.ts'
-import { config, eventually } from '../helpers.ts'
+import * as assert from 'uvu/assert'
+import { config, eventually, search } from '../helpers.ts'
 
 /** Debian's Chromium (package chromium), which .ci/run installs. */
 export const CHROMIUM = '/usr/bin/chromium'
@@ -224,5 +225,20 @@ export function taskEnded(taskId: string) {
   return eventually(`task ${taskId} to be completed`, async () => {
     const [task] = await createEngineRest(config).get<{ id: string; endTime: string | null; deleteReason: string | null; assignee: string | null }[]>(`/history/task?taskId=${taskId}`)
     return task?.endTime ? task : undefined
+  })
+}
+
+/**
+ * After the workshop supervisor completed her review in Tasklist: the engine has the task
+ * completed by her, the review as she entered it (feasible by 2027-03-15, `note`), and the order
+ * moved on past the review to its quote.
+ */
+export async function expectWorkshopReviewDone(processInstanceId: string, taskId: string, note: string): Promise<void> {
+  const done = await taskEnded(taskId)
+  assert.is(done.assignee, 'workshop-supervisor')
+  assert.equal((await search.variables(processInstanceId)).workshopReview, { deliveryDate: '2027-03-15', decision: 'feasible', note })
+  await eventually('the order past the workshop review to its quote', async () => {
+    const nodes = await search.flowNodes(processInstanceId)
+    return nodes.some((n) => n.flowNodeId === 'WORKSHOP_REVIEW' && n.state === 'COMPLETED') && nodes.some((n) => n.flowNodeId === 'QUOTE_CALCULATE')
   })
 }

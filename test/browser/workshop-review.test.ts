@@ -6,8 +6,8 @@
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import { demoContractOrder, seedDemoCatalogue } from '../../lib/seed.ts'
-import { config, eventually, search, uniqueOrderNumber, waitUserTask, withWorkers } from '../helpers.ts'
-import { claim, closeBrowser, complete, logIn, newSession, openTaskOfOrder, taskEnded } from './support.ts'
+import { config, uniqueOrderNumber, waitUserTask, withWorkers } from '../helpers.ts'
+import { claim, closeBrowser, complete, expectWorkshopReviewDone, logIn, newSession, openTaskOfOrder } from './support.ts'
 
 const { db, start } = withWorkers(test)
 test.after(closeBrowser)
@@ -57,13 +57,7 @@ test('a workshop supervisor finds the review task of an order in her filter, rea
   }
 
   // The engine has the task completed by her, with what she entered, and the order moved on.
-  const done = await taskEnded(engineTask.key)
-  assert.is(done.assignee, 'workshop-supervisor')
-  assert.equal((await search.variables(id)).workshopReview, { deliveryDate: '2027-03-15', decision: 'feasible', note: 'Capacity free in week 10; cabinets in stock.' })
-  await eventually('the order past the workshop review to its quote', async () => {
-    const nodes = await search.flowNodes(id)
-    return nodes.some((n) => n.flowNodeId === 'WORKSHOP_REVIEW' && n.state === 'COMPLETED') && nodes.some((n) => n.flowNodeId === 'QUOTE_CALCULATE')
-  })
+  await expectWorkshopReviewDone(id, engineTask.key, 'Capacity free in week 10; cabinets in stock.')
 })
 
 test.run()

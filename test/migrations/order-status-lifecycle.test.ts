@@ -4,31 +4,16 @@
  * back to received) before the CHECK constraint holds; its down drops the constraint and the
  * review outcome again.
  */
-import path from 'node:path'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import type { Knex } from 'knex'
-import { loadConfig, projectRoot } from '../../lib/config.ts'
-import { createDb, databaseName, dropDatabase, ensureDatabase } from '../../lib/db.ts'
 import { orderStatuses } from '../../lib/order-status.ts'
+import { migrations, scratchDatabase, scratchUrl } from './support.ts'
 
-const base = loadConfig().DATABASE_URL
-const name = `${databaseName(base)}_st_${process.pid}_${Date.now() % 100000}`.slice(0, 63)
-const url = Object.assign(new URL(base), { pathname: `/${name}` }).toString()
-const migrations = { directory: path.join(projectRoot, 'migrations'), loadExtensions: ['.ts'] }
 const lifecycle = '20261204180000_order_status_lifecycle.ts'
 
 let db: Knex
-
-test.before(async () => {
-  await ensureDatabase(url)
-  db = createDb(url)
-})
-
-test.after(async () => {
-  await db?.destroy()
-  await dropDatabase(url)
-})
+scratchDatabase(test, scratchUrl('st'), (opened) => (db = opened))
 
 const order = (number: string, status: string) => ({ order_number: number, channel: 'shop', status, data: '{}' })
 const shipment = (number: string, status: string) => ({ order_number: number, carrier: 'sf', status, idempotency_key: `shipping-book:${number}` })

@@ -8,35 +8,22 @@ import path from 'node:path'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import type { Knex } from 'knex'
-import { projectRoot } from '../../lib/config.ts'
-import { createDb, dropDatabase, ensureDatabase, migrateLatest } from '../../lib/db.ts'
+import { migrateLatest } from '../../lib/db.ts'
+import { migrations, ownTables, scratchDatabase } from './support.ts'
 
 const url = `pglite:${mkdtempSync(path.join(tmpdir(), 'order-flow-migrations-'))}`
-const migrations = { directory: path.join(projectRoot, 'migrations'), loadExtensions: ['.ts'] }
 let db: Knex
-
-const ownTables = async () =>
-  (await db('pg_tables').where({ schemaname: 'public' }).whereNot('tablename', 'like', 'knex\\_%').pluck('tablename')).sort()
-
-test.before(async () => {
-  await ensureDatabase(url)
-  db = createDb(url)
-})
-
-test.after(async () => {
-  await db?.destroy()
-  await dropDatabase(url)
-})
+scratchDatabase(test, url, (opened) => (db = opened))
 
 test('migrate latest, roll back all, migrate latest again on PGlite', async () => {
   const first = await migrateLatest(db)
   assert.ok(first.length >= 22, `ran ${first.length} migrations`)
-  const created = await ownTables()
+  const created = await ownTables(db)
   for (const table of ['orders', 'order_events', 'payments', 'idempotency_keys']) assert.ok(created.includes(table), table)
   await db.migrate.rollback(migrations, true)
-  assert.equal(await ownTables(), [])
+  assert.equal(await ownTables(db), [])
   assert.equal(await migrateLatest(db), first)
-  assert.equal(await ownTables(), created)
+  assert.equal(await ownTables(db), created)
 })
 
 test('order_events is append-only on PGlite as on PostgreSQL', async () => {

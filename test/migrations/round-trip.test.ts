@@ -1,14 +1,8 @@
-import path from 'node:path'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
 import type { Knex } from 'knex'
-import { loadConfig, projectRoot } from '../../lib/config.ts'
-import { createDb, databaseName, dropDatabase, ensureDatabase, migrateLatest } from '../../lib/db.ts'
-
-const base = loadConfig().DATABASE_URL
-const name = `${databaseName(base)}_rt_${process.pid}_${Date.now() % 100000}`.slice(0, 63)
-const url = Object.assign(new URL(base), { pathname: `/${name}` }).toString()
-const migrations = { directory: path.join(projectRoot, 'migrations'), loadExtensions: ['.ts'] }
+import { migrateLatest } from '../../lib/db.ts'
+import { migrations, ownTables, scratchDatabase, scratchUrl } from './support.ts'
 
 /** Tables the order data model needs at least; later migrations may add more. */
 const expectedTables = [
@@ -17,22 +11,8 @@ const expectedTables = [
   'refunds', 'notifications', 'after_sales_cases',
 ]
 
-async function ownTables(db: Knex): Promise<string[]> {
-  const rows = await db('pg_tables').where({ schemaname: 'public' }).whereNot('tablename', 'like', 'knex\\_%').pluck('tablename')
-  return rows.sort()
-}
-
 let db: Knex
-
-test.before(async () => {
-  await ensureDatabase(url)
-  db = createDb(url)
-})
-
-test.after(async () => {
-  await db?.destroy()
-  await dropDatabase(url)
-})
+scratchDatabase(test, scratchUrl('rt'), (opened) => (db = opened))
 
 test('migrate latest, roll back all, migrate latest again', async () => {
   const first = await migrateLatest(db)
