@@ -49,6 +49,13 @@ export const settings = {
     pattern: '^(h2:.+|postgres(ql)?://.+)$',
     description: 'Engine database: h2:<file path> (relative to DATA_DIR; the embedded default) or a PostgreSQL URL postgres://user[:password]@host:port/name for the engine in its own database (created when missing).',
   },
+  ENGINE_NODES: {
+    type: 'integer',
+    default: 1,
+    minimum: 1,
+    maximum: 8,
+    description: 'Engine nodes npm start and npm run engine run as one cluster, on consecutive ports from ENGINE_URL\'s (8080, 8081, ...), each with its own log; more than 1 needs ENGINE_DATABASE_URL on PostgreSQL (the nodes share it). The workers long-poll every node; the API and the outbox relay use any node that answers.',
+  },
   ENGINE_HEAP_MB: {
     type: 'integer',
     default: 512,
@@ -298,7 +305,28 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, envFile = path.
     })
     throw new ConfigError([...new Set(problems)])
   }
+  if ((raw.ENGINE_NODES as number) > 1 && String(raw.ENGINE_DATABASE_URL).startsWith('h2:')) {
+    throw new ConfigError([`ENGINE_NODES: ${raw.ENGINE_NODES} engine nodes share one database, which must be PostgreSQL; ENGINE_DATABASE_URL is the H2 file "${raw.ENGINE_DATABASE_URL}" (one engine per file). Set ENGINE_DATABASE_URL=postgres://... or ENGINE_NODES=1.`])
+  }
+  const port = Number(new URL(String(raw.ENGINE_URL)).port || (String(raw.ENGINE_URL).startsWith('https:') ? 443 : 80))
+  if (port + (raw.ENGINE_NODES as number) - 1 > 65535) {
+    throw new ConfigError([`ENGINE_NODES: ${raw.ENGINE_NODES} nodes from port ${port} (ENGINE_URL) run past port 65535; choose a lower ENGINE_URL port.`])
+  }
   return Object.freeze(raw) as Config
+}
+
+/**
+ * The base URL of every engine node: ENGINE_URL's port for node 1, the next ports for the others
+ * (ENGINE_NODES). Node n is at index n − 1.
+ */
+export function engineNodeUrls(config: Pick<Config, 'ENGINE_URL' | 'ENGINE_NODES'>): string[] {
+  const first = new URL(config.ENGINE_URL)
+  const port = Number(first.port || (first.protocol === 'https:' ? 443 : 80))
+  return Array.from({ length: config.ENGINE_NODES }, (_, i) => {
+    const url = new URL(config.ENGINE_URL)
+    url.port = String(port + i)
+    return url.origin
+  })
 }
 
 /** Absolute path of the data folder. */

@@ -8,7 +8,7 @@
  * `fromEngineVariables` convert plain JSON values: objects and arrays become Spin `Json`
  * variables, so a form or an expression can read `order.customer.name`.
  */
-import type { Config } from './config.ts'
+import { engineNodeUrls, type Config } from './config.ts'
 
 /** Error from the engine REST API: the status, the path and the engine's own error. */
 export class EngineRestError extends Error {
@@ -60,34 +60,64 @@ export interface CallOptions {
   signal?: AbortSignal
 }
 
-/** The REST root of the engine at `config.ENGINE_URL`. */
-export const engineRestUrl = (config: Config) => `${config.ENGINE_URL}/engine-rest`
+/** The REST root of engine node 1 (ENGINE_URL), or of node `node`. */
+export const engineRestUrl = (config: Config, node = 1) => `${engineNodeUrls(config)[node - 1]}/engine-rest`
+
+/**
+ * Whether a failed fetch never reached the engine: the connection was refused (no node listens
+ * there). Only then is the same request safe to send to another node; a connection that broke
+ * after the request went out may have been acted on.
+ */
+export function connectionRefused(error: unknown): boolean {
+  const cause = (error as { cause?: { code?: string; errors?: { code?: string }[] } } | undefined)?.cause
+  return cause?.code === 'ECONNREFUSED' || (cause?.errors ?? []).some((e) => e.code === 'ECONNREFUSED')
+}
+
+export interface EngineRestOptions {
+  /**
+   * Talk to this node only (1-based), without moving to another: a worker's long poll is heard
+   * only by the node it waits on. Otherwise the client starts at `prefer` (default node 1), stays
+   * with a node while it answers and moves to the next when its connection is refused.
+   */
+  node?: number
+  prefer?: number
+}
 
 /**
  * A JSON client for `/engine-rest` as `credentials` (the admin by default). Paths start with `/`
- * and are relative to the REST root, e.g. `/process-definition/key/shipment/start`.
+ * and are relative to the REST root, e.g. `/process-definition/key/shipment/start`. With several
+ * engine nodes (ENGINE_NODES) a call goes to any node that answers (see `EngineRestOptions`).
  */
-export function createEngineRest(config: Config, credentials: EngineCredentials = engineCredentials(config, 'admin')) {
-  const root = engineRestUrl(config)
+export function createEngineRest(config: Config, credentials: EngineCredentials = engineCredentials(config, 'admin'), options: EngineRestOptions = {}) {
+  const roots = options.node ? [engineRestUrl(config, options.node)] : engineNodeUrls(config).map((url) => `${url}/engine-rest`)
+  let current = options.node ? 0 : Math.max(0, Math.min(roots.length - 1, (options.prefer ?? 1) - 1))
   const authorization = `Basic ${Buffer.from(`${credentials.user}:${credentials.password}`).toString('base64')}`
+
+  /** Sends the request to the current node, moving to the next while connections are refused (each node once). */
+  async function send(method: string, path: string, body: unknown, signal: AbortSignal): Promise<Response> {
+    for (let tried = 0; ; tried++) {
+      const node = current
+      try {
+        return await fetch(`${roots[node]}${path}`, {
+          method,
+          headers: {
+            authorization,
+            accept: 'application/json',
+            ...(body instanceof FormData || body === undefined ? {} : { 'content-type': 'application/json' }),
+          },
+          body: body instanceof FormData ? body : body === undefined ? undefined : JSON.stringify(body),
+          signal,
+        })
+      } catch (error) {
+        if (!connectionRefused(error) || tried >= roots.length - 1) throw new EngineUnreachableError(`${roots[node]}${path}`, error)
+        if (current === node) current = (node + 1) % roots.length
+      }
+    }
+  }
 
   async function call<T>(method: string, path: string, body?: unknown, options: CallOptions = {}): Promise<T> {
     const timeout = AbortSignal.timeout(options.timeoutMs ?? 30000)
-    let response: Response
-    try {
-      response = await fetch(`${root}${path}`, {
-        method,
-        headers: {
-          authorization,
-          accept: 'application/json',
-          ...(body instanceof FormData || body === undefined ? {} : { 'content-type': 'application/json' }),
-        },
-        body: body instanceof FormData ? body : body === undefined ? undefined : JSON.stringify(body),
-        signal: options.signal ? AbortSignal.any([timeout, options.signal]) : timeout,
-      })
-    } catch (error) {
-      throw new EngineUnreachableError(`${root}${path}`, error)
-    }
+    const response = await send(method, path, body, options.signal ? AbortSignal.any([timeout, options.signal]) : timeout)
     const text = await response.text()
     if (!response.ok) {
       let type: string | undefined
@@ -105,7 +135,10 @@ export function createEngineRest(config: Config, credentials: EngineCredentials 
   }
 
   return {
-    root,
+    /** The REST root of the node the next call goes to first. */
+    get root() {
+      return roots[current]
+    },
     user: credentials.user,
     get: <T>(path: string, options?: CallOptions) => call<T>('GET', path, undefined, options),
     post: <T>(path: string, body: unknown = {}, options?: CallOptions) => call<T>('POST', path, body, options),

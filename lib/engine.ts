@@ -3,6 +3,8 @@
  * with its REST API, Tasklist, Cockpit and Admin), built by Maven from Maven Central, started in
  * the background on ENGINE_URL's port with its settings taken from our configuration, and stopped
  * cleanly. Its database is an H2 file in the data folder, or PostgreSQL (its own database).
+ * With ENGINE_NODES > 1 it runs as a cluster: that many nodes on consecutive ports sharing one
+ * PostgreSQL database, each with its own pid file, log and node name (in the job log).
  */
 import { spawn, spawnSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
@@ -12,7 +14,7 @@ import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { dataDir, projectRoot, type Config } from './config.ts'
+import { dataDir, engineNodeUrls, projectRoot, type Config } from './config.ts'
 import { ensureDatabase } from './db.ts'
 import { createEngineRest } from './engine-rest.ts'
 
@@ -24,9 +26,10 @@ const SPIN_JSON_ARTIFACT = 'org.operaton.spin:operaton-spin-dataformat-json-jack
 const engineDir = path.join(projectRoot, 'engine')
 const engineJar = path.join(engineDir, 'target', 'order-flow-engine.jar')
 
-/** Every path the engine uses, below `<DATA_DIR>/engine`, and its build. */
-export function enginePaths(config: Config) {
+/** Every path the engine (node `node` of the cluster) uses, below `<DATA_DIR>/engine`, and its build. */
+export function enginePaths(config: Config, node = 1) {
   const root = path.join(dataDir(config), 'engine')
+  const suffix = node === 1 ? '' : `-${node}`
   return {
     root,
     jar: engineJar,
@@ -34,16 +37,19 @@ export function enginePaths(config: Config) {
     /** Copies of built jars that engines run from, so that a rebuild never replaces a running one's. */
     runJars: path.join(root, 'jars'),
     logs: path.join(root, 'logs'),
-    log: path.join(root, 'logs', 'engine.log'),
-    pid: path.join(root, 'engine.pid'),
+    log: path.join(root, 'logs', `engine${suffix}.log`),
+    pid: path.join(root, `engine${suffix}.pid`),
   }
 }
 
-/** The port of ENGINE_URL. */
-export const enginePort = (config: Config) => {
-  const url = new URL(config.ENGINE_URL)
+/** The port of ENGINE_URL (node 1), or of node `node`. */
+export const enginePort = (config: Config, node = 1) => {
+  const url = new URL(engineNodeUrls(config)[node - 1])
   return Number(url.port || (url.protocol === 'https:' ? 443 : 80))
 }
+
+/** The node numbers of the cluster: 1 … ENGINE_NODES. */
+export const engineNodes = (config: Config) => Array.from({ length: config.ENGINE_NODES }, (_, i) => i + 1)
 
 /** A problem the person running the engine can fix; the message says how. */
 export class EngineError extends Error {
@@ -273,10 +279,10 @@ export async function logTail(file: string, lines = 40): Promise<string> {
   }
 }
 
-/** True when the REST API answers an authenticated call (the engine is up and its database too). */
-export async function engineReady(config: Config): Promise<boolean> {
+/** True when node `node`'s REST API answers an authenticated call (the node is up and its database too). */
+export async function engineReady(config: Config, node = 1): Promise<boolean> {
   try {
-    await createEngineRest(config).get('/version', { timeoutMs: 2000 })
+    await createEngineRest(config, undefined, { node }).get('/version', { timeoutMs: 2000 })
     return true
   } catch {
     return false
@@ -296,11 +302,11 @@ function startFailure(log: string, database: EngineDatabase): string | undefined
   return undefined
 }
 
-async function waitUntilReady(config: Config, pid: number, database: EngineDatabase, say: Say, timeoutMs = 180000): Promise<number> {
-  const paths = enginePaths(config)
+async function waitUntilReady(config: Config, node: number, pid: number, database: EngineDatabase, say: Say, timeoutMs = 180000): Promise<number> {
+  const paths = enginePaths(config, node)
   const started = Date.now()
   let lastSaid = started
-  while (!(await engineReady(config))) {
+  while (!(await engineReady(config, node))) {
     if (!(await readPid(paths.pid))) {
       const log = await logTail(paths.log, 400)
       const why = startFailure(log, database)
@@ -308,7 +314,7 @@ async function waitUntilReady(config: Config, pid: number, database: EngineDatab
     }
     if (Date.now() - started > timeoutMs) throw new EngineError(`the engine (pid ${pid}) is not ready after ${timeoutMs / 1000} s. Last lines of ${paths.log}:\n${await logTail(paths.log)}`)
     if (Date.now() - lastSaid > 10000) {
-      say(`  waiting for the engine (${Math.round((Date.now() - started) / 1000)} s)`)
+      say(`  waiting for ${nodeName(config, node)} (${Math.round((Date.now() - started) / 1000)} s)`)
       lastSaid = Date.now()
     }
     await sleep(250)
@@ -316,45 +322,60 @@ async function waitUntilReady(config: Config, pid: number, database: EngineDatab
   return Date.now() - started
 }
 
+/** "the engine", or "engine node n" in a cluster (for messages). */
+const nodeName = (config: Config, node: number) => (config.ENGINE_NODES === 1 ? 'the engine' : `engine node ${node}`)
+
 /**
- * Builds the engine when needed, starts it in the background and waits until its REST API
- * answers. Returns the milliseconds from launch to ready. Reuses a running engine of ours.
+ * Builds the engine when needed, starts every node in the background (node 1 first: it creates
+ * or updates the schema; then the others together) and waits until each REST API answers.
+ * Returns the milliseconds from launch to ready and node 1's pid. Reuses running nodes of ours.
  */
-export async function startEngine(config: Config, say: Say = defaultSay): Promise<{ ms: number; pid: number }> {
-  const paths = enginePaths(config)
+export async function startEngine(config: Config, say: Say = defaultSay): Promise<{ ms: number; pid: number; pids: number[] }> {
+  const started = Date.now()
+  await installEngine(config, say)
+  const [first, ...others] = engineNodes(config)
+  const pids = [(await startNode(config, first, say)).pid]
+  pids.push(...(await Promise.all(others.map(async (node) => (await startNode(config, node, say)).pid))))
+  return { ms: Date.now() - started, pid: pids[0], pids }
+}
+
+/** Starts one node (1-based) of an engine already built, unless it runs; waits until it answers. */
+export async function startNode(config: Config, node: number, say: Say = defaultSay): Promise<{ ms: number; pid: number }> {
+  const paths = enginePaths(config, node)
+  const name = nodeName(config, node)
+  const url = engineNodeUrls(config)[node - 1]
   const running = await readPid(paths.pid)
-  if (running && (await engineReady(config))) {
-    say(`the engine already runs (pid ${running})`)
+  if (running && (await engineReady(config, node))) {
+    say(`${name} already runs (pid ${running})`)
     return { ms: 0, pid: running }
   }
-  await installEngine(config, say)
   const java = await findJava(config)
-  await requirePortsFree([enginePort(config)])
+  await requirePortsFree([enginePort(config, node)])
   const database = await engineDatabase(config)
   await mkdir(paths.logs, { recursive: true })
   const jar = await runnableJar(config)
   const env: NodeJS.ProcessEnv = {
     ...process.env,
-    ENGINE_PORT: String(enginePort(config)),
+    ENGINE_PORT: String(enginePort(config, node)),
     ENGINE_JDBC_URL: database.jdbcUrl,
     ENGINE_JDBC_USER: database.user,
     ENGINE_JDBC_PASSWORD: database.password,
     ENGINE_ADMIN_USER: config.ENGINE_ADMIN_USER,
     ENGINE_ADMIN_PASSWORD: config.ENGINE_ADMIN_PASSWORD,
     ORDER_FLOW_PROCESSES_DIR: path.join(projectRoot, 'processes'),
-    ENGINE_NODE_NAME: `${os.hostname()}:${enginePort(config)}`,
+    ENGINE_NODE_NAME: `${os.hostname()}:${enginePort(config, node)}`,
   }
   const args = [`-Xmx${config.ENGINE_HEAP_MB}m`, '-XX:+UseSerialGC', '-Xss512k', '-Duser.timezone=UTC', '-Dfile.encoding=UTF-8', '-jar', jar]
   const out = await open(paths.log, 'a')
-  await out.write(`\n---- ${new Date().toISOString()} starting the engine on ${config.ENGINE_URL} with ${database.describe}\n`)
+  await out.write(`\n---- ${new Date().toISOString()} starting ${name} on ${url} with ${database.describe}\n`)
   const child = spawn(path.join(java.home, 'bin', 'java'), args, { env, cwd: engineDir, detached: true, stdio: ['ignore', out.fd, out.fd] })
   await out.close()
   if (!child.pid) throw new EngineError('could not start java')
   child.unref()
   await writeFile(paths.pid, `${child.pid}\n`)
-  say(`starting the engine (pid ${child.pid}, ${database.describe}) on ${config.ENGINE_URL}`)
-  const ms = await waitUntilReady(config, child.pid, database, say)
-  say(`engine ready in ${(ms / 1000).toFixed(1)} s: REST ${config.ENGINE_URL}/engine-rest, Tasklist ${config.ENGINE_URL}/operaton/app/tasklist/`)
+  say(`starting ${name} (pid ${child.pid}, ${database.describe}) on ${url}`)
+  const ms = await waitUntilReady(config, node, child.pid, database, say)
+  say(`${name} ready in ${(ms / 1000).toFixed(1)} s: REST ${url}/engine-rest, Tasklist ${url}/operaton/app/tasklist/`)
   return { ms, pid: child.pid }
 }
 
@@ -392,25 +413,43 @@ async function waitGone(pid: number, ms: number): Promise<boolean> {
 }
 
 /**
- * Stops the engine (SIGTERM, then SIGKILL after 40 s) and waits until no JVM of it is left.
- * Returns false when it would not stop on SIGTERM and had to be killed.
- * @throws EngineError when it is still there after SIGKILL.
+ * Stops every node of the engine (SIGTERM, then SIGKILL after 40 s), or node `node` alone, and
+ * waits until no JVM of it is left. `hard` kills at once (SIGKILL), as a crash would.
+ * Returns false when a node would not stop on SIGTERM and had to be killed.
+ * @throws EngineError when one is still there after SIGKILL.
  */
-export async function stopEngine(config: Config, say: Say = defaultSay, { hard = false } = {}): Promise<boolean> {
-  const paths = enginePaths(config)
+export async function stopEngine(config: Config, say: Say = defaultSay, { hard = false, node }: { hard?: boolean; node?: number } = {}): Promise<boolean> {
+  // Every node in the range, also those of a larger cluster started before ENGINE_NODES was lowered.
+  const nodes = node ? [node] : [...new Set([...engineNodes(config), ...(await startedNodes(config))])]
+  const clean = await Promise.all(nodes.map((n) => stopNode(config, n, say, hard)))
+  return clean.every(Boolean)
+}
+
+/** Nodes with a pid file in the data folder. */
+async function startedNodes(config: Config): Promise<number[]> {
+  const files = await readdir(enginePaths(config).root).catch(() => [] as string[])
+  return files.flatMap((file) => {
+    const match = /^engine(?:-(\d+))?\.pid$/.exec(file)
+    return match ? [Number(match[1] ?? 1)] : []
+  })
+}
+
+async function stopNode(config: Config, node: number, say: Say, hard: boolean): Promise<boolean> {
+  const paths = enginePaths(config, node)
+  const name = nodeName(config, node)
   const pid = await readPid(paths.pid)
   if (!pid) {
     await rm(paths.pid, { force: true })
     return true
   }
-  say(`stopping the engine (pid ${pid}${hard ? ', SIGKILL' : ''})`)
+  say(`stopping ${name} (pid ${pid}${hard ? ', SIGKILL' : ''})`)
   process.kill(pid, hard ? 'SIGKILL' : 'SIGTERM')
   let clean = true
   if (!(await waitGone(pid, hard ? 30000 : 40000))) {
-    say('the engine did not stop within 40 s; killing it')
+    say(`${name} did not stop within 40 s; killing it`)
     clean = false
     process.kill(pid, 'SIGKILL')
-    if (!(await waitGone(pid, 30000))) throw new EngineError(`the engine (pid ${pid}) is still running after SIGKILL`)
+    if (!(await waitGone(pid, 30000))) throw new EngineError(`${name} (pid ${pid}) is still running after SIGKILL`)
   }
   await rm(paths.pid, { force: true })
   return clean
@@ -418,33 +457,40 @@ export async function stopEngine(config: Config, say: Say = defaultSay, { hard =
 
 /**
  * Stops the engine — gracefully (SIGTERM) or as a crash (`hard`: SIGKILL) — and starts it again
- * on the same database: the engine restarts of `npm run chaos`. Returns the milliseconds it was away.
+ * on the same database: the engine restarts of `npm run chaos`. With `node`, only that node of
+ * the cluster; the others carry on. Returns the milliseconds it was away.
  */
-export async function restartEngine(config: Config, options: { hard?: boolean } = {}, say: Say = defaultSay): Promise<number> {
+export async function restartEngine(config: Config, options: { hard?: boolean; node?: number } = {}, say: Say = defaultSay): Promise<number> {
   const stopped = Date.now()
   await stopEngine(config, say, options)
-  await startEngine(config, say)
+  if (options.node) await startNode(config, options.node, say)
+  else await startEngine(config, say)
   return Date.now() - stopped
 }
 
 export interface EngineStatus {
+  node: number
+  url: string
   pid?: number
   ready: boolean
   version?: string
   residentKiB?: number
 }
 
-/** Whether the engine process runs, answers, and how much memory it holds. */
-export async function engineStatus(config: Config): Promise<EngineStatus> {
-  const pid = await readPid(enginePaths(config).pid)
+/** Whether node `node`'s process runs, answers, and how much memory it holds. */
+export async function engineStatus(config: Config, node = 1): Promise<EngineStatus> {
+  const pid = await readPid(enginePaths(config, node).pid)
   let version: string | undefined
   try {
-    version = (await createEngineRest(config).get<{ version: string }>('/version', { timeoutMs: 2000 })).version
+    version = (await createEngineRest(config, undefined, { node }).get<{ version: string }>('/version', { timeoutMs: 2000 })).version
   } catch {
     version = undefined
   }
-  return { pid, ready: version !== undefined, version, residentKiB: pid ? await residentKiB(pid) : undefined }
+  return { node, url: engineNodeUrls(config)[node - 1], pid, ready: version !== undefined, version, residentKiB: pid ? await residentKiB(pid) : undefined }
 }
+
+/** The status of every node of the cluster. */
+export const clusterStatus = (config: Config): Promise<EngineStatus[]> => Promise.all(engineNodes(config).map((node) => engineStatus(config, node)))
 
 /** Resident memory (KiB) of a process, from /proc. */
 export async function residentKiB(pid: number): Promise<number | undefined> {

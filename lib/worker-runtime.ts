@@ -5,7 +5,9 @@
  * leaves a thrown handler to its lock expiring).
  *
  * One long-polling `fetchAndLock` serves all topics of the loaded modules, asking for as many tasks
- * as there are free slots (WORKER_MAX_JOBS_ACTIVE). Each task's variables are checked against its
+ * as there are free slots (WORKER_MAX_JOBS_ACTIVE). With several engine nodes there is one long
+ * poll per node, sharing the free slots: a node's long poll hears only of tasks created on that
+ * node. A task's outcome goes to the node it came from, or to another one when that one is down. Each task's variables are checked against its
  * module's schema before any work; a handler still running at half its lock gets the lock extended;
  * a thrown handler is reported as a failure with retries and a back-off (an incident at zero
  * retries); a business outcome is a BPMN error. Stopping takes no new tasks, lets the open poll
@@ -174,7 +176,14 @@ export async function startWorkers(options: {
   onJobHandled?: (job: HandledJob) => void
 }): Promise<RunningWorkers> {
   const { config, deps, modules, onJobHandled } = options
-  const engine = options.engine ?? createEngineRest(config, engineCredentials(config, 'worker'))
+  const credentials = engineCredentials(config, 'worker')
+  // Per engine node: the long poll, pinned to it, and the client for the outcomes of its tasks.
+  const nodes = options.engine
+    ? [{ poll: options.engine, report: options.engine }]
+    : Array.from({ length: config.ENGINE_NODES }, (_, i) => ({
+        poll: createEngineRest(config, credentials, { node: i + 1 }),
+        report: createEngineRest(config, credentials, { prefer: i + 1 }),
+      }))
   const workerId = options.workerId ?? newWorkerId()
   const lockDuration = config.WORKER_JOB_TIMEOUT_MS
   // The long-poll hold: short, because a poll left open at exit stays on the engine and would lock
@@ -194,9 +203,20 @@ export async function startWorkers(options: {
   }))
 
   const inHand = new Set<Promise<void>>()
-  let slotFreed: () => void = () => undefined
+  /** Poll loops waiting for a free slot (one per node); a freed slot wakes them all to share it. */
+  const slotWaiters = new Set<() => void>()
+  /** Tasks each node's open poll has asked for. */
+  const asked = nodes.map(() => 0)
+  const slotFreed = () => {
+    for (const wake of slotWaiters) wake()
+    slotWaiters.clear()
+  }
   let stopping = false
   const stopController = new AbortController()
+
+  /** The client each task's outcome goes through: the one of the node that handed it out. */
+  const via = new WeakMap<LockedExternalTask, EngineRest>()
+  const engineOf = (task: LockedExternalTask) => via.get(task) ?? nodes[0].report
 
   const taskPath = (task: LockedExternalTask, action: string) => `/external-task/${encodeURIComponent(task.id)}/${action}`
 
@@ -206,7 +226,7 @@ export async function startWorkers(options: {
 
   const report = async (task: LockedExternalTask, action: string, body: Record<string, unknown>) => {
     try {
-      await engine.post(taskPath(task, action), { workerId, ...body })
+      await engineOf(task).post(taskPath(task, action), { workerId, ...body })
       return true
     } catch (error) {
       if (!lostTask(error)) throw error
@@ -223,7 +243,7 @@ export async function startWorkers(options: {
   /** Extends the lock of a task whose handler is still running at half the lock, again each half. */
   const keepLocked = (task: LockedExternalTask) => {
     const timer = setInterval(() => {
-      engine.post(taskPath(task, 'extendLock'), { workerId, newDuration: lockDuration }).catch((error) => {
+      engineOf(task).post(taskPath(task, 'extendLock'), { workerId, newDuration: lockDuration }).catch((error) => {
         log('warn', task.topicName, `could not extend the lock: ${error instanceof Error ? error.message : error}`, { jobKey: task.id })
         if (lostTask(error)) clearInterval(timer)
       })
@@ -339,30 +359,36 @@ export async function startWorkers(options: {
 
   /** Hands a task back at once (same retries), for a task that arrived after stop. */
   const unlock = (task: LockedExternalTask) =>
-    engine.post(taskPath(task, 'unlock')).catch((error) => log('warn', task.topicName, `could not hand the task back: ${error}`, { jobKey: task.id }))
+    engineOf(task).post(taskPath(task, 'unlock')).catch((error) => log('warn', task.topicName, `could not hand the task back: ${error}`, { jobKey: task.id }))
 
-  const pollLoop = async () => {
+  const pollLoop = async (index: number) => {
+    const { poll, report } = nodes[index]
     let unreachableSince = 0
     let failures = 0
     while (!stopping) {
-      const free = maxActive - inHand.size
-      if (free <= 0) {
-        await new Promise<void>((resolve) => (slotFreed = resolve))
+      // This node's share of the free slots: the open polls of all nodes together ask for no more than are free.
+      const unreserved = maxActive - inHand.size - asked.reduce((sum, n, i) => (i === index ? sum : sum + n), 0)
+      const share = Math.min(unreserved, Math.ceil((maxActive - inHand.size) / nodes.length))
+      if (share <= 0) {
+        await new Promise<void>((resolve) => slotWaiters.add(resolve))
         continue
       }
       let tasks: LockedExternalTask[]
+      asked[index] = share
       try {
-        tasks = await engine.post<LockedExternalTask[]>(
+        tasks = await poll.post<LockedExternalTask[]>(
           '/external-task/fetchAndLock',
-          { workerId, maxTasks: free, usePriority: true, asyncResponseTimeout: pollHoldMs, topics },
+          { workerId, maxTasks: share, usePriority: true, asyncResponseTimeout: pollHoldMs, topics },
           { timeoutMs: pollHoldMs + 30000 },
         )
       } catch (error) {
+        asked[index] = 0
+        slotFreed()
         if (stopping) return
         failures++
         if (failures === 1 || failures % 20 === 0) {
           const what = error instanceof EngineUnreachableError ? 'the engine cannot be reached' : 'fetchAndLock refused'
-          log(failures === 1 ? 'warn' : 'error', 'workers', `${what}; polling again with back-off: ${error instanceof Error ? error.message : error}`, { workerId })
+          log(failures === 1 ? 'warn' : 'error', 'workers', `${what}${nodes.length > 1 ? ` (node ${index + 1})` : ''}; polling again with back-off: ${error instanceof Error ? error.message : error}`, { workerId })
         }
         unreachableSince ||= Date.now()
         await sleep(engineBackOffMs(failures - 1), undefined, { signal: stopController.signal }).catch(() => undefined)
@@ -373,12 +399,15 @@ export async function startWorkers(options: {
         failures = 0
         unreachableSince = 0
       }
+      for (const task of tasks) via.set(task, report)
       if (stopping) await Promise.all(tasks.map(unlock))
       else for (const task of tasks) accept(task)
+      asked[index] = 0
+      slotFreed()
     }
   }
 
-  const loop = pollLoop()
+  const loops = nodes.map((_, index) => pollLoop(index))
   for (const mod of modules) log('info', mod.taskType, 'worker started', { workerId, lockDuration, pollHoldMs })
 
   return {
@@ -391,7 +420,7 @@ export async function startWorkers(options: {
       // The open poll is not aborted: the engine would keep holding it and lock the next task to
       // this worker after it exits. It returns within pollHoldMs; what it brings is unlocked.
       const deadline = sleep(graceMs, undefined, { ref: false })
-      await Promise.race([Promise.allSettled([loop, ...inHand]), deadline])
+      await Promise.race([Promise.allSettled([...loops, ...inHand]), deadline])
       await Promise.race([Promise.allSettled([...inHand]), deadline])
     },
   }

@@ -67,12 +67,12 @@ export async function startBenchWorkers(options: {
       }
     },
   }))
-  const engine = createEngineRest(config, engineCredentials(config, 'worker'))
+  // Long polling is the runtime's own (one long poll per engine node); short polling asks node 1.
   return startWorkers({
     config,
     deps: workerDeps(config, db),
     modules,
-    engine: polling === 'long' ? engine : shortPolling(engine, shortPollMs),
+    engine: polling === 'long' ? undefined : shortPolling(createEngineRest(config, engineCredentials(config, 'worker')), shortPollMs),
     onJobHandled,
   })
 }
