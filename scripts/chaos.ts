@@ -1,17 +1,19 @@
 /**
  * npm run chaos [-- --orders 100 --concurrency 20 --kills 20 --kill-every 10 --engine-restarts 2
- *                  --postgres-outage 30 --first-fault 40 --fault-gap 50 --drive 1500 --recovery 300
- *                  --outage auto|server|proxy --seed 1 --out FILE]
+ *                  --postgres-outage 30 --nodes 2 --node-kills 1 --first-fault 40 --fault-gap 50
+ *                  --drive 1500 --recovery 300 --outage auto|server|proxy --seed 1 --out FILE]
  *
  * Runs the orders of scripts/chaos/scenarios.ts through the API, the engine and the real workers
  * while faults are injected — the workers process SIGKILLed at random moments and right after a
- * side effect, the engine stopped and started (once gracefully, then killed), PostgreSQL stopped
+ * side effect, the engine stopped and started (once gracefully, then killed), with `--nodes 2` one
+ * node of the cluster SIGKILLed and started again while the other carries on, PostgreSQL stopped
  * (`--outage server`: the local server itself, as root; `proxy`: every order-database connection
  * of this run cut at a loopback proxy, disturbing nobody else; `auto`: server when it may), every
  * event sent twice and once more after its lifetime — then retries the incidents left as an
  * operator does in Cockpit and checks that nothing was lost and nothing done twice
  * (scripts/chaos/verify.ts). Loopback only: the outside services are
- * served by scripts/chaos/outside.ts. Uses a database of its own (dropped afterwards). Bounded:
+ * served by scripts/chaos/outside.ts. A cluster run needs the engine on PostgreSQL; the nodes that
+ * were not running are started for the run and stopped after it. Uses a database of its own (dropped afterwards). Bounded:
  * the drive stops after --drive seconds and the recovery after --recovery seconds. Prints a
  * markdown report, writes JSON to data/chaos/<time>.json and exits 1 when a check fails.
  */
@@ -24,8 +26,8 @@ import { createApiEngine } from '../api/engine.ts'
 import { loadConfig, projectRoot } from '../lib/config.ts'
 import { createDb, dropDatabase, ensureDatabase, migrateLatest, scratchDatabaseUrl } from '../lib/db.ts'
 import { deployAll } from '../lib/deploy.ts'
-import { engineReady, restartEngine } from '../lib/engine.ts'
-import { createEngineRest } from '../lib/engine-rest.ts'
+import { engineReady, restartEngine, startNode, stopEngine } from '../lib/engine.ts'
+import { createEngineRest, engineCredentials } from '../lib/engine-rest.ts'
 import { ensureIdentity } from '../lib/identity.ts'
 import { setLogLevel, type Level } from '../lib/log.ts'
 import { seedDemoCatalogue } from '../lib/seed.ts'
@@ -44,6 +46,8 @@ const { values: args } = parseArgs({
     'kill-every': { type: 'string', default: '10' },
     'engine-restarts': { type: 'string', default: '2' },
     'postgres-outage': { type: 'string', default: '30' },
+    nodes: { type: 'string' },
+    'node-kills': { type: 'string' },
     'first-fault': { type: 'string', default: '40' },
     'fault-gap': { type: 'string', default: '50' },
     drive: { type: 'string', default: '1500' },
@@ -53,6 +57,7 @@ const { values: args } = parseArgs({
     out: { type: 'string' },
   },
 })
+const base = loadConfig()
 const int = (name: keyof typeof args, min = 0): number => {
   const value = Number(args[name])
   if (!Number.isInteger(value) || value < min) throw new Error(`chaos: --${name} expects an integer ≥ ${min}, got "${args[name]}"`)
@@ -65,6 +70,8 @@ const settings = {
   killEveryS: int('kill-every', 1),
   engineRestarts: int('engine-restarts'),
   postgresOutageS: int('postgres-outage'),
+  nodes: args.nodes === undefined ? base.ENGINE_NODES : int('nodes', 1),
+  nodeKills: args['node-kills'] === undefined ? 0 : int('node-kills'),
   firstFaultS: int('first-fault'),
   faultGapS: int('fault-gap'),
   driveS: int('drive', 10),
@@ -84,9 +91,10 @@ const random = () => {
   return ((t ^ (t >>> 14)) >>> 0) / 4294967296
 }
 
+if (settings.nodeKills && settings.nodes < 2) throw new Error('chaos: --node-kills needs a cluster: --nodes 2 or more (ENGINE_NODES)')
+
 const started = new Date()
 const runId = started.toISOString().replace(/\D/g, '').slice(2, 14)
-const base = loadConfig()
 const databaseUrl = scratchDatabaseUrl(base.DATABASE_URL, `order_flow_chaos_${runId}`)
 setLogLevel((process.env.LOG_LEVEL as Level | undefined) ?? 'warn')
 const t0 = Date.now()
@@ -99,8 +107,15 @@ console.log = (...parts: unknown[]) => {
 }
 process.on('unhandledRejection', (error) => say(`unhandled: ${String(error).slice(0, 200)}`))
 
-const config = loadConfig({ ...process.env, DATABASE_URL: databaseUrl })
+const config = loadConfig({ ...process.env, DATABASE_URL: databaseUrl, ENGINE_NODES: String(settings.nodes) })
 if (!(await engineReady(config))) throw new Error(`chaos: the engine does not answer at ${config.ENGINE_URL} (npm run engine -- start)`)
+/** Nodes of the cluster this run started (and stops at its end). */
+const ownNodes: number[] = []
+for (let node = 2; node <= settings.nodes; node++) {
+  if (await engineReady(config, node)) continue
+  await startNode(config, node, say)
+  ownNodes.push(node)
+}
 await ensureDatabase(databaseUrl)
 const direct = createDb(databaseUrl)
 const dbUrl = new URL(databaseUrl)
@@ -109,7 +124,9 @@ const proxiedUrl = Object.assign(new URL(databaseUrl), { hostname: '127.0.0.1', 
 const db = createDb(proxiedUrl)
 const outside = await startOutsideServices({ secret: `chaos-${runId}`, failEvery: 23 })
 const rest = createEngineRest(config)
-const app = await buildApi({ config: { ...config, DATABASE_URL: proxiedUrl }, db, engine: createApiEngine(config) })
+// The API talks to the node that is killed first (the last one), so it must move on to another.
+const apiEngine = createApiEngine(config, createEngineRest(config, engineCredentials(config, 'api'), { prefer: settings.nodes }))
+const app = await buildApi({ config: { ...config, DATABASE_URL: proxiedUrl }, db, engine: apiEngine })
 const workers = { current: undefined as ReturnType<typeof superviseWorkers> | undefined }
 const faults: { at: number; what: string; tookMs: number }[] = []
 const resolved: { id: string; elementId: string; errorType: string; errorMessage: string }[] = []
@@ -121,7 +138,7 @@ async function timed(what: string, work: () => Promise<unknown>) {
   faults.push({ at: Math.round((at - t0) / 1000), what: typeof result === 'string' ? `${what}: ${result}` : what, tookMs: Date.now() - at })
 }
 
-/** The engine restarts and the database outage, one after another, `faultGapS` apart. */
+/** The node kills, the engine restarts and the database outage, one after another, `faultGapS` apart. */
 async function faultSequence(stopped: () => boolean) {
   const plan: (() => Promise<void>)[] = []
   for (let i = 0; i < settings.engineRestarts; i++) {
@@ -130,6 +147,11 @@ async function faultSequence(stopped: () => boolean) {
     if (i === 0 && settings.postgresOutageS) plan.push(() => timed(`PostgreSQL away for ${settings.postgresOutageS} s`, () => databaseOutage(settings.postgresOutageS, proxy, say, settings.outage)))
   }
   if (settings.engineRestarts === 0 && settings.postgresOutageS) plan.push(() => timed(`PostgreSQL away for ${settings.postgresOutageS} s`, () => databaseOutage(settings.postgresOutageS, proxy, say, settings.outage)))
+  // First, while the orders run: the last node of the cluster dies (SIGKILL) and comes back; node 1 and the others carry on.
+  for (let i = settings.nodeKills - 1; i >= 0; i--) {
+    const node = settings.nodes - (i % (settings.nodes - 1))
+    plan.unshift(() => timed(`engine node ${node} of ${settings.nodes} killed (SIGKILL) and started again`, () => restartEngine(config, { hard: true, node }, say)))
+  }
   await sleep(settings.firstFaultS * 1000)
   for (const [i, step] of plan.entries()) {
     if (stopped()) return
@@ -174,7 +196,7 @@ try {
   await ensureIdentity(config)
   await deployAll(config)
   workers.current = superviseWorkers({
-    env: { ...process.env, ...outside.env, DATABASE_URL: proxiedUrl, WORKER_JOB_TIMEOUT_MS: '10000', LOG_LEVEL: 'warn' },
+    env: { ...process.env, ...outside.env, DATABASE_URL: proxiedUrl, ENGINE_NODES: String(settings.nodes), WORKER_JOB_TIMEOUT_MS: '10000', LOG_LEVEL: 'warn' },
     say,
     random,
     killAfterEffects: settings.kills > 0,
@@ -228,7 +250,7 @@ try {
     ...checks,
     {
       name: 'faults injected as asked',
-      ok: kinds.length >= settings.kills && kinds.some((k) => k.kind === 'after-effect') === settings.kills > 0 && faults.length === settings.engineRestarts + (settings.postgresOutageS ? 1 : 0),
+      ok: kinds.length >= settings.kills && kinds.some((k) => k.kind === 'after-effect') === settings.kills > 0 && faults.length === settings.engineRestarts + (settings.postgresOutageS ? 1 : 0) + settings.nodeKills,
       detail: `${kinds.length} worker kills (${kinds.filter((k) => k.kind === 'after-effect').length} right after a side effect), ${faults.map((f) => f.what).join('; ')}`,
     },
     {
@@ -264,6 +286,7 @@ try {
   await atMost(db.destroy())
   await atMost(direct.destroy())
   await atMost(proxy.close())
+  for (const node of ownNodes) await atMost(stopEngine(config, say, { node }))
   await dropDatabase(databaseUrl).catch((error) => say(`could not drop the chaos database: ${error}`))
 }
 process.exit(exitCode)

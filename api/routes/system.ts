@@ -1,5 +1,6 @@
 /** Health (liveness), readiness (database and engine) and the daily report. */
 import type { FastifyInstance } from 'fastify'
+import { engineNodeUrls } from '../../lib/config.ts'
 import { createCalendar, loadCalendarDefinition } from '../../lib/calendar.ts'
 import { compileReport } from '../../workers/daily-report.ts'
 import { problems } from '../problems.ts'
@@ -27,7 +28,7 @@ export function systemRoutes(app: FastifyInstance, deps: ApiDeps): void {
     schema: { tags: ['system'], summary: 'Readiness: database and engine reachable (503 when not)', response: { 200: readiness, 503: readiness } },
   }, async (_request, reply) => {
     const database = await deps.db.raw('select 1').then(() => ({ ok: true }), (error: Error) => ({ ok: false, detail: error.message }))
-    const engine = (await deps.engine.ready()) ? { ok: true } : { ok: false, detail: `the engine REST API at ${deps.config.ENGINE_URL}/engine-rest does not answer` }
+    const engine = (await deps.engine.ready()) ? { ok: true } : { ok: false, detail: `no engine node answers (REST API at ${engineNodeUrls(deps.config).map((url) => `${url}/engine-rest`).join(', ')})` }
     const ready = database.ok && engine.ok
     reply.code(ready ? 200 : 503)
     return { ready, database, engine }

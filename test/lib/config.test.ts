@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process'
 import { test } from 'uvu'
 import * as assert from 'uvu/assert'
-import { ConfigError, loadConfig, projectRoot } from '../../lib/config.ts'
+import { ConfigError, engineNodeUrls, loadConfig, projectRoot } from '../../lib/config.ts'
 
 const noFile = '/nonexistent/.env'
 
@@ -33,6 +33,24 @@ test('each bad variable is named with what was expected', () => {
     assert.ok(problems.some((p) => p.startsWith('ENGINE_DATABASE_URL: expected a value matching') && p.endsWith('got "mysql://x/y"')))
     assert.ok(problems.some((p) => p.startsWith('ENGINE_URL: expected a value matching')))
   }
+})
+
+test('a cluster of engine nodes is on consecutive ports, needs PostgreSQL and stays below port 65536', () => {
+  const cluster = loadConfig({ ENGINE_NODES: '3', ENGINE_URL: 'http://127.0.0.1:9080', ENGINE_DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/engine' }, noFile)
+  assert.equal(engineNodeUrls(cluster), ['http://127.0.0.1:9080', 'http://127.0.0.1:9081', 'http://127.0.0.1:9082'])
+  assert.equal(engineNodeUrls(loadConfig({}, noFile)), ['http://127.0.0.1:8080'])
+  const problem = (env: NodeJS.ProcessEnv) => {
+    try {
+      loadConfig(env, noFile)
+    } catch (error) {
+      assert.instance(error, ConfigError)
+      return (error as ConfigError).problems.join('\n')
+    }
+    assert.unreachable('loadConfig accepted it')
+  }
+  assert.match(problem({ ENGINE_NODES: '2' })!, 'ENGINE_NODES: 2 engine nodes share one database, which must be PostgreSQL; ENGINE_DATABASE_URL is the H2 file "h2:engine/h2/operaton"')
+  assert.match(problem({ ENGINE_NODES: '2', ENGINE_URL: 'http://127.0.0.1:65535', ENGINE_DATABASE_URL: 'postgres://x@h/e' })!, 'run past port 65535')
+  assert.match(problem({ ENGINE_NODES: '9' })!, 'ENGINE_NODES: expected an integer from 1 to 8, got "9"')
 })
 
 test('invalid configuration stops start-up with a message naming the variable', () => {

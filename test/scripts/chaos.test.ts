@@ -1,7 +1,8 @@
 /**
- * npm run chaos, CI-sized: a dozen orders of every scenario under worker kills (some right after a
- * side effect), two engine restarts (one a SIGKILL), PostgreSQL stopped for 30 s and duplicate
- * events; every check of the run must hold. First, that the checks can fail: verify() given a
+ * npm run chaos, CI-sized: a dozen orders of every scenario on two engine nodes under worker kills
+ * (some right after a side effect), two engine restarts (one a SIGKILL), PostgreSQL stopped for
+ * 30 s, one node SIGKILLed while the other carries on, and duplicate events; every check of the
+ * run must hold. First, that the checks can fail: verify() given a
  * cancelled order refunded twice says so. CHAOS_OUTAGE=proxy cuts only the run's own database
  * connections instead of stopping the server (for a machine others share).
  */
@@ -56,7 +57,7 @@ test('a CI-sized chaos run loses no order and does nothing twice', async () => {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'chaos-'))
   const out = path.join(dir, 'result.json')
   try {
-    const args = ['--orders', '12', '--concurrency', '12', '--kills', '6', '--kill-every', '8', '--engine-restarts', '2', '--postgres-outage', '30',
+    const args = ['--orders', '12', '--concurrency', '12', '--kills', '6', '--kill-every', '8', '--engine-restarts', '2', '--postgres-outage', '30', '--nodes', '2', '--node-kills', '1',
       '--first-fault', '20', '--fault-gap', '30', '--drive', '900', '--recovery', '240', '--seed', '20261125', '--out', out,
       ...(process.env.CHAOS_OUTAGE ? ['--outage', process.env.CHAOS_OUTAGE] : [])]
     const { code, stderr } = await new Promise<{ code: number; stderr: string }>((resolve) => {
@@ -72,7 +73,8 @@ test('a CI-sized chaos run loses no order and does nothing twice', async () => {
     assert.is(result.ordersCompleted, 12)
     assert.ok(result.workerKills.total >= 6, `${result.workerKills.total} worker kills`)
     assert.ok(result.workerKills.afterSideEffect >= 1, 'a kill right after a side effect')
-    assert.is(result.faults.length, 3, 'two engine restarts and one database outage')
+    assert.is(result.faults.length, 4, 'two engine restarts, one database outage and one node kill')
+    assert.match(result.faults[0].what, 'engine node 2 of 2 killed (SIGKILL) and started again')
     assert.ok(result.effects.refunds >= 4 && result.effects.carrierBookings >= 8 && result.effects.purchaseRequests >= 2, JSON.stringify(result.effects))
     assert.is(result.messages.outboxExpired, 0, 'no event expired before its wait opened')
     assert.ok(result.messages.outboxCorrelated > 0 && result.messages.engineMessageCatches <= result.messages.outboxCorrelated, JSON.stringify(result.messages))
