@@ -1,7 +1,7 @@
 /** Resident memory of the processes the benchmark involves, sampled from /proc while it runs. */
 import { readdir, readFile } from 'node:fs/promises'
 import type { Config } from '../../lib/config.ts'
-import { engineStatus } from '../../lib/engine.ts'
+import { clusterStatus } from '../../lib/engine.ts'
 
 /** Resident (VmRSS) and proportional (Pss: shared pages split between sharers) set size in MiB. */
 async function memoryOf(pid: number): Promise<{ rss: number; pss: number } | undefined> {
@@ -28,8 +28,8 @@ async function postgresPids(): Promise<number[]> {
 }
 
 export interface MemorySample {
-  /** MiB resident; null when the process is not on this machine (or not readable). */
-  engineRssMiB: number | null
+  /** MiB resident, per engine node; null when its process is not on this machine (or not readable). */
+  engineNodesRssMiB: (number | null)[]
   /** This process: the benchmark's workers and driver. */
   workersRssMiB: number | null
   /** Sum over PostgreSQL's processes of their proportional set size (RSS would count shared buffers once per backend). */
@@ -38,13 +38,13 @@ export interface MemorySample {
 }
 
 export async function sampleMemory(config: Config): Promise<MemorySample> {
-  const status = await engineStatus(config).catch(() => undefined)
+  const nodes = await clusterStatus(config).catch(() => [])
   const rss = async (pid?: number) => (pid ? ((await memoryOf(pid))?.rss ?? null) : null)
   const pg = await postgresPids()
   let postgres = 0
   for (const pid of pg) postgres += (await memoryOf(pid))?.pss ?? 0
   return {
-    engineRssMiB: await rss(status?.pid),
+    engineNodesRssMiB: await Promise.all(nodes.map((node) => rss(node.pid))),
     workersRssMiB: process.memoryUsage.rss() / 1024 / 1024,
     postgresPssMiB: pg.length ? postgres : null,
     postgresProcesses: pg.length,
@@ -53,10 +53,13 @@ export async function sampleMemory(config: Config): Promise<MemorySample> {
 
 /** Samples every `everyMs` until stopped; returns the peak of each figure. */
 export function memoryPeaks(config: Config, everyMs = 3000) {
-  const peak: MemorySample = { engineRssMiB: null, workersRssMiB: null, postgresPssMiB: null, postgresProcesses: 0 }
+  const peak: MemorySample = { engineNodesRssMiB: [], workersRssMiB: null, postgresPssMiB: null, postgresProcesses: 0 }
   const take = async () => {
     const sample = await sampleMemory(config)
-    for (const field of ['engineRssMiB', 'workersRssMiB', 'postgresPssMiB', 'postgresProcesses'] as const) {
+    sample.engineNodesRssMiB.forEach((value, i) => {
+      if (peak.engineNodesRssMiB[i] === undefined || (value !== null && value > (peak.engineNodesRssMiB[i] ?? -1))) peak.engineNodesRssMiB[i] = value
+    })
+    for (const field of ['workersRssMiB', 'postgresPssMiB', 'postgresProcesses'] as const) {
       const value = sample[field]
       if (value !== null && (peak[field] === null || value > (peak[field] as number))) (peak as unknown as Record<string, number>)[field] = value
     }
