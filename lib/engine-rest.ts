@@ -76,27 +76,31 @@ export function connectionRefused(error: unknown): boolean {
 export interface EngineRestOptions {
   /**
    * Talk to this node only (1-based), without moving to another: a worker's long poll is heard
-   * only by the node it waits on. Otherwise the client starts at `prefer` (default node 1), stays
-   * with a node while it answers and moves to the next when its connection is refused.
+   * only by the node it waits on.
    */
   node?: number
+  /** Start at this node and stay with it while it answers (the outcomes of a task go to the node that handed it out). */
   prefer?: number
 }
 
 /**
  * A JSON client for `/engine-rest` as `credentials` (the admin by default). Paths start with `/`
  * and are relative to the REST root, e.g. `/process-definition/key/shipment/start`. With several
- * engine nodes (ENGINE_NODES) a call goes to any node that answers (see `EngineRestOptions`).
+ * engine nodes (ENGINE_NODES) the calls take the nodes in turn, and a call whose node refuses the
+ * connection goes to the next one (see `EngineRestOptions` for pinning or preferring a node).
  */
 export function createEngineRest(config: Config, credentials: EngineCredentials = engineCredentials(config, 'admin'), options: EngineRestOptions = {}) {
   const roots = options.node ? [engineRestUrl(config, options.node)] : engineNodeUrls(config).map((url) => `${url}/engine-rest`)
   let current = options.node ? 0 : Math.max(0, Math.min(roots.length - 1, (options.prefer ?? 1) - 1))
+  // Neither pinned nor preferring a node: the calls take the nodes in turn, spreading the load.
+  const rotate = !options.node && !options.prefer && roots.length > 1
   const authorization = `Basic ${Buffer.from(`${credentials.user}:${credentials.password}`).toString('base64')}`
 
   /** Sends the request to the current node, moving to the next while connections are refused (each node once). */
   async function send(method: string, path: string, body: unknown, signal: AbortSignal): Promise<Response> {
+    let node = current
+    if (rotate) current = (node + 1) % roots.length
     for (let tried = 0; ; tried++) {
-      const node = current
       try {
         return await fetch(`${roots[node]}${path}`, {
           method,
@@ -110,7 +114,8 @@ export function createEngineRest(config: Config, credentials: EngineCredentials 
         })
       } catch (error) {
         if (!connectionRefused(error) || tried >= roots.length - 1) throw new EngineUnreachableError(`${roots[node]}${path}`, error)
-        if (current === node) current = (node + 1) % roots.length
+        node = (node + 1) % roots.length
+        if (!rotate) current = node
       }
     }
   }

@@ -33,7 +33,7 @@ import type { Knex } from 'knex'
 import { loadConfig, projectRoot, type Config } from '../lib/config.ts'
 import { createDb, databaseName, dropDatabase, ensureDatabase, migrateLatest, scratchDatabaseUrl } from '../lib/db.ts'
 import { OPERATON_VERSION } from '../lib/engine.ts'
-import type { EngineRest } from '../lib/engine-rest.ts'
+import { createEngineRest, type EngineRest } from '../lib/engine-rest.ts'
 import { ensureIdentity } from '../lib/identity.ts'
 import { setLogLevel, type Level } from '../lib/log.ts'
 import { seedDemoCatalogue } from '../lib/seed.ts'
@@ -41,7 +41,7 @@ import type { HandledJob } from '../lib/worker-runtime.ts'
 import { measureAuditorPage } from './bench/auditor-page.ts'
 import { deployBenchResources } from './bench/diagrams.ts'
 import { driveOrders } from './bench/driver.ts'
-import { enginePids, engineSetup, parseSetups, refuseOccupied, spreadRest, startSetup, stopSetup, type EngineSetup } from './bench/engines.ts'
+import { enginePids, engineSetup, parseSetups, refuseOccupied, startSetup, stopSetup, type EngineSetup } from './bench/engines.ts'
 import { engineHistory, type EngineHistory } from './bench/history.ts'
 import { memoryPeaks } from './bench/memory.ts'
 import { progressBar } from './bench/progress.ts'
@@ -89,7 +89,8 @@ const settings = {
 
 const runStarted = new Date()
 const loadAtStart = os.loadavg()
-const runId = runStarted.toISOString().replace(/\D/g, '').slice(2, 14)
+// The second of the start and two digits of the pid: two runs started in the same second get their own databases.
+const runId = `${runStarted.toISOString().replace(/\D/g, '').slice(2, 14)}${String(process.pid % 100).padStart(2, '0')}`
 const databaseUrl = scratchDatabaseUrl(base.DATABASE_URL, `order_flow_bench_${runId}`)
 const config = loadConfig({ ...process.env, DATABASE_URL: databaseUrl })
 const setups = settings.engines.map((name) => engineSetup(config, name, runId))
@@ -228,7 +229,8 @@ async function runSetup(setup: EngineSetup, index: number, auditor: { runs: numb
   await refuseOccupied(setup)
   running = setup
   const setupConfig = setup.config
-  const rest = spreadRest(setupConfig)
+  // The engine's REST client takes the nodes in turn (a load balancer's round robin).
+  const rest = createEngineRest(setupConfig)
   let engineDb: Knex | undefined
   let failed = true
   try {

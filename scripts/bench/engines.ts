@@ -11,7 +11,6 @@ import path from 'node:path'
 import { dataDir, engineNodeUrls, loadConfig, type Config } from '../../lib/config.ts'
 import { dropDatabase, scratchDatabaseUrl } from '../../lib/db.ts'
 import { clusterStatus, engineNodes, engineReady, startEngine, stopEngine } from '../../lib/engine.ts'
-import { createEngineRest, type EngineRest } from '../../lib/engine-rest.ts'
 
 export const setupNames = ['h2', 'pg', 'pg2', 'current'] as const
 export type SetupName = (typeof setupNames)[number]
@@ -103,25 +102,3 @@ export async function stopSetup(setup: EngineSetup, say: (line: string) => void,
 /** The process id of every node (undefined where no pid file says it). */
 export const enginePids = async (setup: EngineSetup) => (await clusterStatus(setup.config)).map((status) => status.pid)
 
-/**
- * The driver's client (the admin): each call goes to the next node in turn, as behind a load
- * balancer. The work an order's call sets off (the next tasks, their long polls and completions)
- * stays on the node that took the call, so a client that always starts at node 1 — what
- * `createEngineRest` does — would leave the other nodes nearly idle. Each node's client still
- * moves on when its node refuses the connection.
- */
-export function spreadRest(config: Config): EngineRest {
-  const clients = engineNodes(config).map((node) => createEngineRest(config, undefined, { prefer: node }))
-  let next = 0
-  const pick = () => clients[next++ % clients.length]
-  return {
-    get root() {
-      return clients[next % clients.length].root
-    },
-    user: clients[0].user,
-    get: (path, options) => pick().get(path, options),
-    post: (path, body, options) => pick().post(path, body, options),
-    put: (path, body, options) => pick().put(path, body, options),
-    delete: (path, options) => pick().delete(path, options),
-  }
-}

@@ -44,6 +44,14 @@ if (config.ENGINE_DATABASE_URL.startsWith('h2:')) {
     const nodes = await clusterStatus(cluster)
     assert.equal(nodes.map((n) => [n.node, n.url, n.ready]), engineNodeUrls(cluster).map((url, i) => [i + 1, url, true]))
     assert.ok(nodes[0].pid !== nodes[1].pid, 'two processes')
+    // An unpinned client takes the nodes in turn.
+    const spread = createEngineRest(cluster)
+    const roots: string[] = []
+    for (let i = 0; i < 4; i++) {
+      roots.push(spread.root)
+      await spread.get('/version')
+    }
+    assert.equal(roots, engineNodeUrls(cluster).flatMap((url) => [`${url}/engine-rest`]).concat(engineNodeUrls(cluster).map((url) => `${url}/engine-rest`)))
     assert.ok(existsSync(enginePaths(cluster, 2).log))
     assert.match(await readFile(enginePaths(cluster, 2).log, 'utf8'), `starting engine node 2 on ${engineNodeUrls(cluster)[1]}`)
     // An asynchronous continuation runs on whichever node's job executor takes it; its job log names that node.
