@@ -308,23 +308,31 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, envFile = path.
   if ((raw.ENGINE_NODES as number) > 1 && String(raw.ENGINE_DATABASE_URL).startsWith('h2:')) {
     throw new ConfigError([`ENGINE_NODES: ${raw.ENGINE_NODES} engine nodes share one database, which must be PostgreSQL; ENGINE_DATABASE_URL is the H2 file "${raw.ENGINE_DATABASE_URL}" (one engine per file). Set ENGINE_DATABASE_URL=postgres://... or ENGINE_NODES=1.`])
   }
-  const port = Number(new URL(String(raw.ENGINE_URL)).port || (String(raw.ENGINE_URL).startsWith('https:') ? 443 : 80))
+  const port = urlPort(String(raw.ENGINE_URL))
   if (port + (raw.ENGINE_NODES as number) - 1 > 65535) {
     throw new ConfigError([`ENGINE_NODES: ${raw.ENGINE_NODES} nodes from port ${port} (ENGINE_URL) run past port 65535; choose a lower ENGINE_URL port.`])
   }
   return Object.freeze(raw) as Config
 }
 
+/** The port of a URL, its scheme's default when it names none. */
+export function urlPort(text: string): number {
+  const url = new URL(text)
+  return Number(url.port || (url.protocol === 'https:' ? 443 : 80))
+}
+
+/** The node numbers of the engine cluster: 1 … ENGINE_NODES. */
+export const engineNodes = (config: Pick<Config, 'ENGINE_NODES'>) => Array.from({ length: config.ENGINE_NODES }, (_, i) => i + 1)
+
 /**
  * The base URL of every engine node: ENGINE_URL's port for node 1, the next ports for the others
  * (ENGINE_NODES). Node n is at index n − 1.
  */
 export function engineNodeUrls(config: Pick<Config, 'ENGINE_URL' | 'ENGINE_NODES'>): string[] {
-  const first = new URL(config.ENGINE_URL)
-  const port = Number(first.port || (first.protocol === 'https:' ? 443 : 80))
-  return Array.from({ length: config.ENGINE_NODES }, (_, i) => {
+  const port = urlPort(config.ENGINE_URL)
+  return engineNodes(config).map((node) => {
     const url = new URL(config.ENGINE_URL)
-    url.port = String(port + i)
+    url.port = String(port + node - 1)
     return url.origin
   })
 }

@@ -14,7 +14,7 @@ import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { dataDir, engineNodeUrls, projectRoot, type Config } from './config.ts'
+import { dataDir, engineNodes, engineNodeUrls, projectRoot, urlPort, type Config } from './config.ts'
 import { ensureDatabase } from './db.ts'
 import { createEngineRest } from './engine-rest.ts'
 
@@ -43,13 +43,7 @@ export function enginePaths(config: Config, node = 1) {
 }
 
 /** The port of ENGINE_URL (node 1), or of node `node`. */
-export const enginePort = (config: Config, node = 1) => {
-  const url = new URL(engineNodeUrls(config)[node - 1])
-  return Number(url.port || (url.protocol === 'https:' ? 443 : 80))
-}
-
-/** The node numbers of the cluster: 1 … ENGINE_NODES. */
-export const engineNodes = (config: Config) => Array.from({ length: config.ENGINE_NODES }, (_, i) => i + 1)
+export const enginePort = (config: Config, node = 1) => urlPort(engineNodeUrls(config)[node - 1])
 
 /** A problem the person running the engine can fix; the message says how. */
 export class EngineError extends Error {

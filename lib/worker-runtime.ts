@@ -7,12 +7,12 @@
  * One long-polling `fetchAndLock` serves all topics of the loaded modules, asking for as many tasks
  * as there are free slots (WORKER_MAX_JOBS_ACTIVE). With several engine nodes there is one long
  * poll per node, sharing the free slots: a node's long poll hears only of tasks created on that
- * node. A task's outcome goes to the node it came from, or to another one when that one is down. Each task's variables are checked against its
- * module's schema before any work; a handler still running at half its lock gets the lock extended;
- * a thrown handler is reported as a failure with retries and a back-off (an incident at zero
- * retries); a business outcome is a BPMN error. Stopping takes no new tasks, lets the open poll
- * return (it is held by the engine, not by the socket) and hands back whatever it brought, and
- * waits for the tasks in hand.
+ * node. A task's outcome goes to the node it came from, or to another one when that one is down.
+ * Each task's variables are checked against its module's schema before any work; a handler still
+ * running at half its lock gets the lock extended; a thrown handler is reported as a failure with
+ * retries and a back-off (an incident at zero retries); a business outcome is a BPMN error.
+ * Stopping takes no new tasks, lets the open poll return (it is held by the engine, not by the
+ * socket) and hands back whatever it brought, and waits for the tasks in hand.
  */
 import { randomBytes } from 'node:crypto'
 import { readdir } from 'node:fs/promises'
@@ -21,8 +21,7 @@ import path from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { pathToFileURL } from 'node:url'
 import { Ajv, type ErrorObject } from 'ajv'
-import type { Config } from './config.ts'
-import { projectRoot } from './config.ts'
+import { engineNodes, projectRoot, type Config } from './config.ts'
 import { databaseUnreachable } from './db.ts'
 import { addAmountKeyword } from './money.ts'
 import {
@@ -180,9 +179,9 @@ export async function startWorkers(options: {
   // Per engine node: the long poll, pinned to it, and the client for the outcomes of its tasks.
   const nodes = options.engine
     ? [{ poll: options.engine, report: options.engine }]
-    : Array.from({ length: config.ENGINE_NODES }, (_, i) => ({
-        poll: createEngineRest(config, credentials, { node: i + 1 }),
-        report: createEngineRest(config, credentials, { prefer: i + 1 }),
+    : engineNodes(config).map((node) => ({
+        poll: createEngineRest(config, credentials, { node }),
+        report: createEngineRest(config, credentials, { prefer: node }),
       }))
   const workerId = options.workerId ?? newWorkerId()
   const lockDuration = config.WORKER_JOB_TIMEOUT_MS

@@ -10,7 +10,7 @@ import { rm } from 'node:fs/promises'
 import path from 'node:path'
 import { dataDir, engineNodeUrls, loadConfig, type Config } from '../../lib/config.ts'
 import { dropDatabase, scratchDatabaseUrl } from '../../lib/db.ts'
-import { clusterStatus, engineNodes, engineReady, startEngine, stopEngine } from '../../lib/engine.ts'
+import { clusterStatus, engineReady, startEngine, stopEngine } from '../../lib/engine.ts'
 
 export const setupNames = ['h2', 'pg', 'pg2', 'current'] as const
 export type SetupName = (typeof setupNames)[number]

@@ -38,13 +38,13 @@ export interface MemorySample {
 }
 
 export async function sampleMemory(config: Config): Promise<MemorySample> {
+  // The status already read each node's resident memory.
   const nodes = await clusterStatus(config).catch(() => [])
-  const rss = async (pid?: number) => (pid ? ((await memoryOf(pid))?.rss ?? null) : null)
   const pg = await postgresPids()
   let postgres = 0
   for (const pid of pg) postgres += (await memoryOf(pid))?.pss ?? 0
   return {
-    engineNodesRssMiB: await Promise.all(nodes.map((node) => rss(node.pid))),
+    engineNodesRssMiB: nodes.map((node) => (node.residentKiB === undefined ? null : node.residentKiB / 1024)),
     workersRssMiB: process.memoryUsage.rss() / 1024 / 1024,
     postgresPssMiB: pg.length ? postgres : null,
     postgresProcesses: pg.length,
